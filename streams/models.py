@@ -1,0 +1,399 @@
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language_info
+
+from pressimus.lib.fields import PlainCharField, PlainTextField, RichTextField
+from pressimus.lib.html import is_blank_html
+
+
+def language_name(code: str) -> str:
+    try:
+        return get_language_info(code)["name"]
+    except KeyError:
+        return code
+
+
+class Publisher(models.Model):
+    """Who runs streams: a journal, a newsroom, a newsletter."""
+
+    name = PlainCharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = PlainTextField(
+        blank=True, max_length=500, help_text="One or two sentences shown under the name."
+    )
+    logo = models.ImageField(upload_to="publishers/", blank=True)
+    website = models.URLField(blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="publishers", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("streams:publisher", kwargs={"slug": self.slug})
+
+    @property
+    def initials(self) -> str:
+        return "".join(word[0] for word in self.name.split()[:2]).upper() or "?"
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        EDITOR = "editor", "Editor"
+        WRITER = "writer", "Writer"
+
+    publisher = models.ForeignKey(Publisher, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.WRITER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["publisher", "user"], name="membership_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.publisher}"
+
+
+class Source(models.Model):
+    """An outlet that entries quote, with a page of its own across publishers."""
+
+    class Kind(models.TextChoices):
+        NEWS_AGENCY = "news_agency", "News agency"
+        NEWSPAPER = "newspaper", "Newspaper or magazine"
+        BROADCASTER = "broadcaster", "Broadcaster"
+        STATE_MEDIA = "state_media", "State media"
+        NGO = "ngo", "NGO"
+        GOVERNMENT = "government", "Government or official body"
+        MILITARY = "military", "Military"
+        RESEARCH = "research", "Researcher or think tank"
+        SOCIAL = "social", "Social media account"
+        OTHER = "other", "Other"
+
+    name = PlainCharField(max_length=120)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    home_page = models.URLField(blank=True)
+    domain = models.CharField(max_length=253, blank=True, editable=False, db_index=True)
+    description = PlainTextField(blank=True, max_length=500)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.domain = normalised_domain(self.home_page)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("streams:source", kwargs={"slug": self.slug})
+
+
+def normalised_domain(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
+
+
+class StreamQuerySet(models.QuerySet["Stream"]):
+    def public(self) -> StreamQuerySet:
+        """Streams any reader may see: not drafts, and not for members only."""
+        return self.filter(
+            visibility=Stream.Visibility.PUBLIC,
+            status__in=[Stream.Status.LIVE, Stream.Status.ENDED],
+        )
+
+    def visible_to(self, user) -> StreamQuerySet:
+        # Members-only streams arrive with the accounts issue; until then only public ones show.
+        return self.public()
+
+    def with_publisher(self) -> StreamQuerySet:
+        return self.select_related("publisher")
+
+    def live_first(self) -> StreamQuerySet:
+        return self.alias(
+            is_ended=models.Case(models.When(status=Stream.Status.LIVE, then=0), default=1)
+        ).order_by("is_ended", "-last_published_at", "-id")
+
+
+class Stream(models.Model):
+    """A live, timestamped stream of entries about one unfolding story."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        LIVE = "live", "Live"
+        ENDED = "ended", "Ended"
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", "Public"
+        MEMBERS = "members", "Members only"
+
+    publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="streams")
+    title = PlainCharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    summary = PlainTextField(blank=True, max_length=1000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    last_published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When its newest entry was published."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StreamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_published_at", "-id"]
+        indexes = [models.Index(fields=["status", "visibility", "-last_published_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("streams:stream", kwargs={"slug": self.slug})
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.LIVE
+
+    def refresh_last_published(self) -> None:
+        """Keep the denormalised time of the newest visible entry, which listings sort by."""
+        newest = (
+            self.entries.published()
+            .order_by("-published_at")
+            .values_list("published_at", flat=True)
+        ).first()
+        Stream.objects.filter(pk=self.pk).update(last_published_at=newest)
+        self.last_published_at = newest
+
+
+class EntryQuerySet(models.QuerySet["Entry"]):
+    def published(self, now: datetime | None = None) -> EntryQuerySet:
+        """Entries readers may see: published, or scheduled for a moment already past."""
+        return self.filter(
+            status__in=[Entry.Status.PUBLISHED, Entry.Status.SCHEDULED],
+            published_at__lte=now or timezone.now(),
+        )
+
+    def for_stream(self, stream: Stream) -> EntryQuerySet:
+        return self.filter(stream=stream)
+
+    def in_public_streams(self) -> EntryQuerySet:
+        return self.filter(
+            stream__visibility=Stream.Visibility.PUBLIC,
+            stream__status__in=[Stream.Status.LIVE, Stream.Status.ENDED],
+        )
+
+    def newest_first(self) -> EntryQuerySet:
+        return self.order_by("-published_at", "-id")
+
+    def oldest_first(self) -> EntryQuerySet:
+        return self.order_by("published_at", "id")
+
+    def for_display(self) -> EntryQuerySet:
+        """Everything an entry's template touches, in a constant number of queries."""
+        return self.prefetch_related(*ENTRY_DISPLAY_PREFETCHES)
+
+    def with_stream(self) -> EntryQuerySet:
+        return self.select_related("stream__publisher")
+
+
+class Entry(models.Model):
+    """One timestamped piece of press in a stream: blocks of text and quotes, then bylines."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
+    stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="entries")
+    title = PlainCharField(
+        max_length=200, blank=True, help_text="Optional; give key events a title."
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When readers see it; a future time schedules it."
+    )
+    pinned = models.BooleanField(default=False, help_text="Shown on top as a key event.")
+    updated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a published entry was last corrected."
+    )
+    correction_note = PlainTextField(
+        blank=True, max_length=1000, help_text="Shown publicly on the entry."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "entries"
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["stream", "status", "-published_at", "-id"]),
+            models.Index(fields=["stream", "pinned", "status", "-published_at"]),
+            models.Index(fields=["status", "-published_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="entry_published_has_time",
+                violation_error_message="A published or scheduled entry needs a publish time.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Entry {self.pk or '(new)'}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("streams:entry", kwargs={"slug": self.stream.slug, "pk": self.pk})
+
+    @property
+    def is_visible(self) -> bool:
+        return (
+            self.status != self.Status.DRAFT
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+
+class Block(models.Model):
+    """One piece of an entry's body, in order.
+
+    Every kind lives in this one table so that an entry's whole body is read in
+    one query; a new kind is a choice here, its fields, a rule in ``clean`` and
+    a template ``includes/blocks/<kind>.html``.
+    """
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        QUOTE = "quote", "Quote"
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="blocks")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    body = RichTextField(
+        blank=True,
+        help_text="For text: the writer's own words. For a quote: the quoted text "
+        "(in English, when translated).",
+    )
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, null=True, blank=True, related_name="quotes"
+    )
+    cited_url = models.URLField(
+        "cited article", max_length=1000, blank=True, help_text="The quoted article's address."
+    )
+    original = RichTextField(
+        "original text", blank=True, help_text="For a translated quote: the text as published."
+    )
+    original_language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The language of the original text.",
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["entry", "position"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} block {self.position}"
+
+    @property
+    def template_name(self) -> str:
+        return f"includes/blocks/{self.kind}.html"
+
+    @property
+    def original_language_name(self) -> str:
+        return language_name(self.original_language) if self.original_language else ""
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if is_blank_html(self.body or ""):
+            errors["body"] = (
+                "This block is empty: write its text. (Markup that is not allowed, "
+                "such as scripts, is removed.)"
+            )
+        if self.kind == self.Kind.QUOTE:
+            if self.source_id is None:
+                errors["source"] = "A quote needs a source: pick the outlet it comes from."
+            if self.original and not self.original_language:
+                errors["original_language"] = "Say which language the original text is in."
+            if self.original_language and is_blank_html(self.original or ""):
+                errors["original"] = "Give the original text, or clear its language."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Byline(models.Model):
+    """Who wrote an entry, in order: a person with a profile, or a plain name."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="bylines")
+    position = models.PositiveIntegerField(default=0)
+    profile = models.ForeignKey(
+        "accounts.Profile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bylines",
+    )
+    name = PlainCharField(
+        max_length=100, blank=True, help_text="For a guest writer without a profile."
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["entry", "position"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(profile__isnull=True, name=""),
+                name="byline_has_profile_or_name",
+                violation_error_message="A byline needs a person or a name.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.profile.display_name if self.profile_id else self.name
+
+    def clean(self) -> None:
+        if self.profile_id is None and not self.name:
+            raise ValidationError("Pick a person or type a name for this byline.")
+
+
+ENTRY_DISPLAY_PREFETCHES = (
+    Prefetch("blocks", queryset=Block.objects.select_related("source")),
+    Prefetch("bylines", queryset=Byline.objects.select_related("profile")),
+)

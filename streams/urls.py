@@ -1,0 +1,14 @@
+from django.urls import path
+
+from streams import views
+
+app_name = "streams"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("publishers/<slug:slug>/", views.publisher_detail, name="publisher"),
+    path("streams/<slug:slug>/", views.stream_detail, name="stream"),
+    path("streams/<slug:slug>/entries/<int:pk>/", views.entry_detail, name="entry"),
+    path("streams/<slug:slug>/updates/", views.stream_updates, name="updates"),
+    path("sources/<slug:slug>/", views.source_detail, name="source"),
+]

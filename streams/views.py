@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from streams.models import ENTRY_DISPLAY_PREFETCHES, Block, Entry, Publisher, Source, Stream
+from streams.paging import Cursor, cursor_from_request, page_from_request
+
+UPDATES_INTERVAL_MS = 10_000
+UPDATES_MAX_ENTRIES = 50
+
+
+def _updates_url(stream: Stream, newest: Entry | None) -> str:
+    url = reverse("streams:updates", kwargs={"slug": stream.slug})
+    return f"{url}?after={Cursor.of(newest).encode()}" if newest else url
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    streams = list(Stream.objects.public().with_publisher().live_first()[:12])
+    return render(request, "streams/home.html", {"streams": streams})
+
+
+def publisher_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    publisher = get_object_or_404(Publisher, slug=slug)
+    streams = publisher.streams.visible_to(request.user).live_first()
+    return render(
+        request, "streams/publisher_detail.html", {"publisher": publisher, "streams": streams}
+    )
+
+
+def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    stream = get_object_or_404(Stream.objects.visible_to(request.user).with_publisher(), slug=slug)
+    visible = Entry.objects.published().for_stream(stream)
+    page = page_from_request(request, visible)
+    first_page = "before" not in request.GET
+    pinned = list(visible.filter(pinned=True).newest_first()) if first_page else []
+    # One prefetch for pinned and paged entries together keeps the query count constant.
+    prefetch_related_objects([*pinned, *page.entries], *ENTRY_DISPLAY_PREFETCHES)
+    newest = page.entries[0] if first_page and page.entries else None
+    return render(
+        request,
+        "streams/stream_detail.html",
+        {
+            "stream": stream,
+            "publisher": stream.publisher,
+            "pinned": pinned,
+            "page": page,
+            "first_page": first_page,
+            "updates_url": _updates_url(stream, newest) if first_page else "",
+        },
+    )
+
+
+def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    stream = get_object_or_404(Stream.objects.visible_to(request.user).with_publisher(), slug=slug)
+    visible = Entry.objects.published().for_stream(stream)
+    entry = get_object_or_404(visible.for_display(), pk=pk)
+    entry.stream = stream
+    cursor = Cursor.of(entry)
+    lean = visible.only("id", "title", "published_at", "stream_id")
+    previous = lean.filter(cursor.older_q()).newest_first().first()
+    following = lean.filter(cursor.newer_q()).oldest_first().first()
+    return render(
+        request,
+        "streams/entry_detail.html",
+        {
+            "stream": stream,
+            "publisher": stream.publisher,
+            "entry": entry,
+            "previous": previous,
+            "next": following,
+        },
+    )
+
+
+def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    source = get_object_or_404(Source, slug=slug)
+    quoting = (
+        Entry.objects.published()
+        .in_public_streams()
+        .filter(pk__in=Block.objects.filter(source=source).values("entry_id"))
+        .with_stream()
+    )
+    page = page_from_request(request, quoting)
+    prefetch_related_objects(page.entries, *ENTRY_DISPLAY_PREFETCHES)
+    return render(request, "streams/source_detail.html", {"source": source, "page": page})
+
+
+def stream_updates(request: HttpRequest, slug: str) -> JsonResponse:
+    """New entries since the reader's cursor, as rendered HTML, and where to ask next."""
+    stream = get_object_or_404(Stream.objects.visible_to(request.user).with_publisher(), slug=slug)
+    after = cursor_from_request(request, "after")
+    newer = Entry.objects.published().for_stream(stream)
+    if after is not None:
+        newer = newer.filter(after.newer_q())
+    entries = list(newer.for_display().oldest_first()[:UPDATES_MAX_ENTRIES])
+    newest = entries[-1] if entries else None
+    html = [
+        render_to_string("includes/entry.html", {"entry": entry, "stream": stream}, request=request)
+        for entry in entries
+    ]
+    return JsonResponse(
+        {
+            "entries": html,
+            "next": _updates_url(stream, newest) if newest else request.get_full_path(),
+            "interval": UPDATES_INTERVAL_MS,
+            "live": stream.is_live,
+        }
+    )

@@ -1,0 +1,93 @@
+"""Shared fixtures: the personas every view is tested as, and the factories."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from streams.models import Membership
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def publisher_a(db):
+    return factories.PublisherFactory(name="The Translator's Desk", slug="translators-desk")
+
+
+@pytest.fixture
+def publisher_b(db):
+    return factories.PublisherFactory(name="Harbour Light", slug="harbour-light")
+
+
+@pytest.fixture
+def stream_a(publisher_a):
+    return factories.StreamFactory(publisher=publisher_a, title="Syria: December 23", slug="syria")
+
+
+@pytest.fixture
+def stream_b(publisher_b):
+    return factories.StreamFactory(publisher=publisher_b, title="Flood watch", slug="flood-watch")
+
+
+@pytest.fixture
+def source(db):
+    return factories.SourceFactory(
+        name="Amnesty International", slug="amnesty", home_page="https://www.amnesty.org/"
+    )
+
+
+def _member_of(publisher, role, email):
+    user = factories.UserFactory(email=email, is_staff=True)
+    factories.ProfileFactory(user=user, display_name=email.split("@")[0].title())
+    Membership.objects.create(publisher=publisher, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def member(db):
+    """A signed-in reader with a profile and no publisher."""
+    user = factories.UserFactory(email="member@example.org")
+    factories.ProfileFactory(user=user, display_name="Mia Member", handle="mia")
+    return user
+
+
+@pytest.fixture
+def editor_a(publisher_a):
+    return _member_of(publisher_a, Membership.Role.EDITOR, "editor-a@example.org")
+
+
+@pytest.fixture
+def editor_b(publisher_b):
+    return _member_of(publisher_b, Membership.Role.EDITOR, "editor-b@example.org")
+
+
+@pytest.fixture
+def writer_a(publisher_a):
+    return _member_of(publisher_a, Membership.Role.WRITER, "writer-a@example.org")
+
+
+@pytest.fixture
+def staff(db):
+    return factories.UserFactory(email="staff@example.org", is_staff=True)
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def client_as():
+    """A test client signed in as the given user."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
