@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.db.models import Count, Q
 from django.utils.html import format_html
 
@@ -60,8 +62,25 @@ class StreamAdmin(admin.ModelAdmin):
         return stream.entry_count
 
 
+class BlockInlineFormSet(BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.status == Entry.Status.DRAFT:
+            return
+        kept = [
+            form
+            for form in self.forms
+            if form.has_changed() and not self._should_delete_form(form) and not form.errors
+        ]
+        if not kept and not any(form.errors for form in self.forms):
+            raise ValidationError(
+                "A published entry needs at least one block: write its text or add a quote."
+            )
+
+
 class BlockInline(admin.StackedInline):
     model = Block
+    formset = BlockInlineFormSet
     extra = 0
     min_num = 1
     autocomplete_fields = ["source"]

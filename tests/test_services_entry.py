@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from streams.models import Block, Entry
+from streams.services import QuoteBlock, TextBlock, entry_create, entry_publish, entry_unpublish
+from tests import factories
+
+
+def test_entry_create_saves_blocks_and_bylines_in_order(stream_a, source):
+    profile = factories.ProfileFactory(display_name="James Miller")
+    entry = entry_create(
+        stream=stream_a,
+        title="Key event",
+        blocks=[TextBlock("<p>Amnesty reports:</p>"), QuoteBlock(source=source, body="<p>Q</p>")],
+        bylines=[profile, "Pierre Vaux"],
+    )
+    assert [b.kind for b in entry.blocks.all()] == ["text", "quote"]
+    assert [b.display_name for b in entry.bylines.all()] == ["James Miller", "Pierre Vaux"]
+    assert entry.status == Entry.Status.PUBLISHED
+    stream_a.refresh_from_db()
+    assert stream_a.last_published_at == entry.published_at
+
+
+def test_entry_create_with_a_sourceless_quote_saves_nothing(stream_a):
+    with pytest.raises(ValidationError, match="A quote needs a source"):
+        entry_create(
+            stream=stream_a,
+            blocks=[TextBlock("<p>fine</p>"), QuoteBlock(source=None, body="<p>Q</p>")],
+        )
+    assert not Entry.objects.exists()
+    assert not Block.objects.exists()
+
+
+def test_entry_create_refuses_a_block_that_cleaning_empties(stream_a):
+    with pytest.raises(ValidationError, match="This block is empty"):
+        entry_create(stream=stream_a, blocks=[TextBlock("<script>x()</script>")])
+    assert not Entry.objects.exists()
+
+
+def test_a_future_publish_time_schedules_the_entry_out_of_sight(stream_a):
+    later = timezone.now() + timedelta(hours=1)
+    entry = entry_create(stream=stream_a, blocks=[TextBlock("<p>x</p>")], published_at=later)
+    assert entry.status == Entry.Status.SCHEDULED
+    assert not Entry.objects.published().exists()
+    assert Entry.objects.published(now=later).get() == entry
+
+
+def test_publish_then_unpublish_moves_the_stream_update_time(stream_a):
+    entry = entry_create(stream=stream_a, blocks=[TextBlock("<p>x</p>")], publish=False)
+    assert entry.status == Entry.Status.DRAFT
+    entry_publish(entry=entry)
+    stream_a.refresh_from_db()
+    assert stream_a.last_published_at == entry.published_at
+    entry_unpublish(entry=entry)
+    stream_a.refresh_from_db()
+    assert stream_a.last_published_at is None
+
+
+def test_titles_lose_control_characters_when_saved(stream_a):
+    entry = entry_create(stream=stream_a, title="Break\x0bing\x00 ", blocks=[TextBlock("<p>x</p>")])
+    entry.refresh_from_db()
+    assert entry.title == "Breaking"
