@@ -1,0 +1,57 @@
+"""Production settings come from the environment and refuse to start half-configured."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_KEY = "k3y-" + "x7Qp" * 15
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean_env = {"PATH": os.environ["PATH"], "DATABASE_URL": "sqlite:///:memory:", **env}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    result = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=REAL_KEY,
+        ALLOWED_HOSTS="news.example.org",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ALLOWED_HOSTS": "news.example.org"}, "SECRET_KEY is not set"),
+        ({"ALLOWED_HOSTS": "news.example.org", "SECRET_KEY": "short"}, "at least 50 characters"),
+        ({"SECRET_KEY": REAL_KEY}, "ALLOWED_HOSTS is not set"),
+    ],
+)
+def test_production_refuses_to_start_without_a_real_secret_and_hosts(env, message):
+    result = manage("check", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_debug_runs_with_no_configuration_at_all():
+    result = manage("check", DEBUG="true")
+    assert result.returncode == 0, result.stderr
