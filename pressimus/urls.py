@@ -6,6 +6,7 @@ from pressimus import views
 
 urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("", include("accounts.urls")),
     path("", include("streams.urls")),
