@@ -9,17 +9,51 @@ from django.db import models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language_info
 
 from pressimus.lib.fields import PlainCharField, PlainTextField, RichTextField
 from pressimus.lib.html import is_blank_html
 
-
-def language_name(code: str) -> str:
-    try:
-        return get_language_info(code)["name"]
-    except KeyError:
-        return code
+# Languages that quoted originals come in. Our own list, not settings.LANGUAGES, so
+# that a Django upgrade renaming a language does not change a migration.
+ORIGINAL_LANGUAGES = [
+    ("ar", "Arabic"),
+    ("hy", "Armenian"),
+    ("az", "Azerbaijani"),
+    ("be", "Belarusian"),
+    ("zh-hans", "Chinese (Simplified)"),
+    ("zh-hant", "Chinese (Traditional)"),
+    ("cs", "Czech"),
+    ("nl", "Dutch"),
+    ("en", "English"),
+    ("et", "Estonian"),
+    ("fr", "French"),
+    ("ka", "Georgian"),
+    ("de", "German"),
+    ("el", "Greek"),
+    ("he", "Hebrew"),
+    ("hi", "Hindi"),
+    ("hu", "Hungarian"),
+    ("it", "Italian"),
+    ("ja", "Japanese"),
+    ("kk", "Kazakh"),
+    ("ko", "Korean"),
+    ("ku", "Kurdish"),
+    ("lv", "Latvian"),
+    ("lt", "Lithuanian"),
+    ("fa", "Persian"),
+    ("pl", "Polish"),
+    ("pt", "Portuguese"),
+    ("ro", "Romanian"),
+    ("ru", "Russian"),
+    ("sr", "Serbian"),
+    ("sk", "Slovak"),
+    ("es", "Spanish"),
+    ("sv", "Swedish"),
+    ("tr", "Turkish"),
+    ("uk", "Ukrainian"),
+    ("ur", "Urdu"),
+    ("uz", "Uzbek"),
+]
 
 
 class Publisher(models.Model):
@@ -319,7 +353,7 @@ class Block(models.Model):
     original_language = models.CharField(
         max_length=10,
         blank=True,
-        choices=settings.LANGUAGES,
+        choices=ORIGINAL_LANGUAGES,
         help_text="The language of the original text.",
     )
 
@@ -336,7 +370,7 @@ class Block(models.Model):
 
     @property
     def original_language_name(self) -> str:
-        return language_name(self.original_language) if self.original_language else ""
+        return self.get_original_language_display()
 
     def clean(self) -> None:
         errors: dict[str, str] = {}

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 
-_CURSOR = re.compile(r"^(\d{1,16})_(\d{1,18})$")
+_CURSOR = re.compile(r"([0-9]{1,16})_([0-9]{1,19})")
 _MAX_ID = 2**63 - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -32,7 +32,7 @@ class Cursor:
     @classmethod
     def decode(cls, value: str | None) -> Cursor | None:
         """The cursor in ``value``, or None when it is not one we could have made."""
-        match = _CURSOR.match(value or "")
+        match = _CURSOR.fullmatch(value or "")
         if not match:
             return None
         micros, pk = int(match[1]), int(match[2])
@@ -61,18 +61,36 @@ class Cursor:
 
 @dataclass(frozen=True)
 class EntryPage:
-    """A page of entries, newest first, and the cursor of the page after it (if any)."""
+    """One page of entries, newest first (or oldest first), and how to reach the next."""
 
     entries: list
-    older: Cursor | None
+    oldest_first: bool
+    after: Cursor | None
+    next_cursor: Cursor | None
 
     @classmethod
-    def newest_first(cls, queryset, *, before: Cursor | None, size: int) -> EntryPage:
-        if before is not None:
-            queryset = queryset.filter(before.older_q())
-        rows = list(queryset.newest_first()[: size + 1])
+    def build(
+        cls, queryset, *, after: Cursor | None, size: int, oldest_first: bool = False
+    ) -> EntryPage:
+        if after is not None:
+            queryset = queryset.filter(after.newer_q() if oldest_first else after.older_q())
+        ordered = queryset.oldest_first() if oldest_first else queryset.newest_first()
+        rows = list(ordered[: size + 1])
         entries, has_more = rows[:size], len(rows) > size
-        return cls(entries, Cursor.of(entries[-1]) if has_more else None)
+        return cls(entries, oldest_first, after, Cursor.of(entries[-1]) if has_more else None)
+
+    @property
+    def is_first(self) -> bool:
+        return self.after is None
+
+    @property
+    def next_query(self) -> str:
+        """The query string of the next page, for a link that works without JavaScript."""
+        if self.next_cursor is None:
+            return ""
+        if self.oldest_first:
+            return f"order=oldest&after={self.next_cursor.encode()}"
+        return f"before={self.next_cursor.encode()}"
 
 
 def cursor_from_request(request: HttpRequest, name: str) -> Cursor | None:
@@ -86,10 +104,19 @@ def cursor_from_request(request: HttpRequest, name: str) -> Cursor | None:
     return cursor
 
 
-def page_from_request(request: HttpRequest, queryset) -> EntryPage:
-    """The page of ``queryset`` that ``?before=`` asks for; past the end is a 404."""
-    before = cursor_from_request(request, "before")
-    page = EntryPage.newest_first(queryset, before=before, size=settings.STREAM_PAGE_SIZE)
-    if before is not None and not page.entries:
-        raise Http404("There are no entries older than that.")
+def page_from_request(request: HttpRequest, queryset, *, oldest_first: bool = False) -> EntryPage:
+    """The page that ``?before=`` (newest first) or ``?after=`` (oldest first) asks for.
+
+    A cursor past the end is a 404, like any page that does not exist.
+    """
+    after = cursor_from_request(request, "after" if oldest_first else "before")
+    page = EntryPage.build(
+        queryset, after=after, size=settings.STREAM_PAGE_SIZE, oldest_first=oldest_first
+    )
+    if after is not None and not page.entries:
+        raise Http404("There are no more entries past that point.")
     return page
+
+
+def wants_oldest_first(request: HttpRequest) -> bool:
+    return request.GET.get("order") == "oldest"

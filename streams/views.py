@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from streams.models import ENTRY_DISPLAY_PREFETCHES, Block, Entry, Publisher, Source, Stream
-from streams.paging import Cursor, cursor_from_request, page_from_request
+from streams.paging import Cursor, cursor_from_request, page_from_request, wants_oldest_first
 
 UPDATES_INTERVAL_MS = 10_000
 UPDATES_MAX_ENTRIES = 50
@@ -33,13 +33,17 @@ def publisher_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
     stream = get_object_or_404(Stream.objects.visible_to(request.user).with_publisher(), slug=slug)
-    visible = Entry.objects.published().for_stream(stream)
-    page = page_from_request(request, visible)
-    first_page = "before" not in request.GET
-    pinned = list(visible.filter(pinned=True).newest_first()) if first_page else []
+    # Through the related manager every entry knows its stream without a query.
+    visible = stream.entries.published()
+    oldest_first = wants_oldest_first(request)
+    page = page_from_request(request, visible, oldest_first=oldest_first)
+    pinned = list(visible.filter(pinned=True).newest_first()) if page.is_first else []
     # One prefetch for pinned and paged entries together keeps the query count constant.
     prefetch_related_objects([*pinned, *page.entries], *ENTRY_DISPLAY_PREFETCHES)
-    newest = page.entries[0] if first_page and page.entries else None
+    if page.is_first and not oldest_first:
+        newest = page.entries[0] if page.entries else None
+    else:
+        newest = visible.newest_first().only("id", "published_at", "stream_id").first()
     return render(
         request,
         "streams/stream_detail.html",
@@ -48,17 +52,15 @@ def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "publisher": stream.publisher,
             "pinned": pinned,
             "page": page,
-            "first_page": first_page,
-            "updates_url": _updates_url(stream, newest) if first_page else "",
+            "updates_url": _updates_url(stream, newest),
         },
     )
 
 
 def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     stream = get_object_or_404(Stream.objects.visible_to(request.user).with_publisher(), slug=slug)
-    visible = Entry.objects.published().for_stream(stream)
+    visible = stream.entries.published()
     entry = get_object_or_404(visible.for_display(), pk=pk)
-    entry.stream = stream
     cursor = Cursor.of(entry)
     lean = visible.only("id", "title", "published_at", "stream_id")
     previous = lean.filter(cursor.older_q()).newest_first().first()
@@ -93,7 +95,7 @@ def stream_updates(request: HttpRequest, slug: str) -> JsonResponse:
     """New entries since the reader's cursor, as rendered HTML, and where to ask next."""
     stream = get_object_or_404(Stream.objects.visible_to(request.user).with_publisher(), slug=slug)
     after = cursor_from_request(request, "after")
-    newer = Entry.objects.published().for_stream(stream)
+    newer = stream.entries.published()
     if after is not None:
         newer = newer.filter(after.newer_q())
     entries = list(newer.for_display().oldest_first()[:UPDATES_MAX_ENTRIES])

@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+import unicodedata
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.models import Profile, User
+from streams.models import Block, Byline, Entry, Membership, Publisher, Source, Stream
+
+PASSWORD = "pressimus-demo"
+DEMO_EMAILS = [
+    "admin@pressimus.test",
+    "staff@pressimus.test",
+    "editor@pressimus.test",
+    "editor2@pressimus.test",
+    "writer@pressimus.test",
+    "reader@pressimus.test",
+]
+MODELS = [User, Profile, Publisher, Membership, Source, Stream, Entry, Block, Byline]
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, list[dict]]:
+    return {model.__name__: list(model.objects.order_by("pk").values()) for model in MODELS}
+
+
+@pytest.mark.django_db
+def test_demo_accounts_sign_in_with_the_demo_password():
+    seed()
+    for email in DEMO_EMAILS:
+        user = authenticate(username=email, password=PASSWORD)
+        assert user is not None, email
+        assert user.profile.handle
+    assert User.objects.get(email="admin@pressimus.test").is_superuser
+    staff = User.objects.get(email="staff@pressimus.test")
+    assert staff.is_staff and not staff.is_superuser
+    assert not User.objects.get(email="reader@pressimus.test").is_staff
+
+
+@pytest.mark.django_db
+def test_demo_editors_and_writer_belong_to_their_publishers():
+    seed()
+    roles = {
+        (m.user.email, m.publisher.slug, m.role)
+        for m in Membership.objects.select_related("user", "publisher")
+    }
+    first, second = (p.slug for p in Publisher.objects.order_by("pk"))
+    assert roles == {
+        ("editor@pressimus.test", first, Membership.Role.EDITOR),
+        ("writer@pressimus.test", first, Membership.Role.WRITER),
+        ("editor2@pressimus.test", second, Membership.Role.EDITOR),
+    }
+    assert first == "translators-desk"
+    assert User.objects.filter(memberships__isnull=False, is_staff=False).count() == 0
+
+
+@pytest.mark.django_db
+def test_demo_fills_publishers_streams_entries_and_sources():
+    output = seed()
+
+    assert Publisher.objects.count() == 2
+    assert Stream.objects.public().count() == Stream.objects.count() >= 3
+    assert Stream.objects.filter(status=Stream.Status.LIVE).exists()
+    ended = Stream.objects.filter(status=Stream.Status.ENDED, ended_at__isnull=False)
+    assert ended.exists()
+    assert Entry.objects.published().count() == Entry.objects.count() >= 25
+    assert Entry.objects.exclude(title="").count() == Entry.objects.count()
+    assert 1 <= Entry.objects.filter(pinned=True).count() <= 2
+    corrected = Entry.objects.exclude(correction_note="")
+    assert corrected.exists()
+    assert not corrected.filter(updated_at__isnull=True).exists()
+    assert Source.objects.values("kind").distinct().count() >= 5
+    assert Stream.objects.filter(last_published_at__isnull=True).count() == 0
+    assert "pressimus-demo" in output
+    assert "editor2@pressimus.test" in output
+
+
+@pytest.mark.django_db
+def test_every_demo_entry_has_text_a_quote_and_a_byline():
+    seed()
+    entries = Entry.objects.annotate(
+        texts=Count("blocks", filter=Q(blocks__kind=Block.Kind.TEXT), distinct=True),
+        quotes=Count("blocks", filter=Q(blocks__kind=Block.Kind.QUOTE), distinct=True),
+        writers=Count("bylines", distinct=True),
+    )
+    assert not entries.filter(Q(texts=0) | Q(quotes=0) | Q(writers=0)).exists()
+    assert not Block.objects.filter(kind=Block.Kind.QUOTE, source__isnull=True).exists()
+    assert Byline.objects.filter(profile__isnull=False).exists()
+    assert Byline.objects.filter(profile__isnull=True).exclude(name="").exists()
+
+
+@pytest.mark.django_db
+def test_demo_has_translated_quotes_beside_their_original():
+    seed()
+    translated = Block.objects.filter(kind=Block.Kind.QUOTE).exclude(original="")
+    assert translated.count() >= 2
+    assert {"ru", "ar"} <= set(translated.values_list("original_language", flat=True))
+    russian = translated.filter(original_language="ru").first()
+    assert "<p>" in russian.original
+    assert any(unicodedata.name(ch, "").startswith("CYRILLIC") for ch in russian.original)
+    assert russian.body != russian.original
+
+
+@pytest.mark.django_db
+def test_demo_has_an_old_stream_and_one_updated_within_the_last_hour():
+    seed()
+    now = timezone.now()
+    newest = Stream.objects.order_by("-last_published_at").first()
+    oldest = Stream.objects.order_by("last_published_at").first()
+    assert now - newest.last_published_at < timedelta(hours=1)
+    assert now - oldest.last_published_at > timedelta(days=365 * 2)
+
+
+@pytest.mark.django_db
+def test_running_the_demo_twice_changes_nothing():
+    seed()
+    before = snapshot()
+
+    output = seed()
+
+    assert snapshot() == before
+    assert "(0 new)" in output
+
+
+@pytest.mark.django_db
+def test_demo_keeps_a_password_the_user_changed():
+    seed()
+    user = User.objects.get(email="reader@pressimus.test")
+    user.set_password("my-own-password-1")
+    user.save()
+
+    seed()
+
+    assert authenticate(username="reader@pressimus.test", password="my-own-password-1")
+
+
+def big_stream_entries(slug: str = "big"):
+    return Entry.objects.filter(stream__slug=slug).annotate(
+        texts=Count("blocks", filter=Q(blocks__kind=Block.Kind.TEXT), distinct=True),
+        quotes=Count("blocks", filter=Q(blocks__kind=Block.Kind.QUOTE), distinct=True),
+        writers=Count("bylines", distinct=True),
+    )
+
+
+@pytest.mark.django_db
+def test_entries_option_fills_a_public_live_stream():
+    seed("--entries", "250", "--stream", "big")
+
+    stream = Stream.objects.get(slug="big")
+    assert stream.status == Stream.Status.LIVE
+    assert stream.visibility == Stream.Visibility.PUBLIC
+    assert stream.publisher.slug == "translators-desk"
+    entries = big_stream_entries()
+    assert entries.published().count() == entries.count() == 250
+    assert not entries.filter(Q(texts=0) | Q(quotes=0) | Q(writers=0)).exists()
+    times = list(entries.values_list("published_at", flat=True))
+    assert len(set(times)) == 250
+    assert stream.last_published_at == max(times)
+
+
+@pytest.mark.django_db
+def test_entries_option_tops_up_with_newer_entries():
+    seed("--entries", "250", "--stream", "big")
+    newest = Entry.objects.filter(stream__slug="big").latest("published_at").published_at
+
+    seed("--entries", "300", "--stream", "big")
+
+    entries = big_stream_entries()
+    assert entries.published().count() == 300
+    assert entries.filter(published_at__gt=newest).count() == 50
+    assert len(set(entries.values_list("published_at", flat=True))) == 300
+    assert not entries.filter(Q(texts=0) | Q(quotes=0) | Q(writers=0)).exists()
+
+
+@pytest.mark.django_db
+def test_entries_option_adds_nothing_when_the_stream_is_full():
+    seed("--entries", "20", "--stream", "big")
+
+    output = seed("--entries", "10", "--stream", "big")
+
+    assert Entry.objects.filter(stream__slug="big").count() == 20
+    assert "already has 20" in output
+
+
+@pytest.mark.django_db
+def test_entries_option_tops_up_a_demo_stream_and_bylines_demo_writers():
+    seed()
+    demo_entries = Entry.objects.filter(stream__slug="duma-budget-debate-live").count()
+
+    seed("--entries", str(demo_entries + 10), "--stream", "duma-budget-debate-live")
+
+    assert Entry.objects.filter(stream__slug="duma-budget-debate-live").count() == demo_entries + 10
+    assert Byline.objects.filter(
+        entry__stream__slug="duma-budget-debate-live", profile__isnull=False
+    ).exists()
+    assert Source.objects.count() == len({*Source.objects.values_list("slug", flat=True)})
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--entries", "10"], "--entries needs --stream"),
+        (["--stream", "big"], "--stream needs --entries"),
+        (["--entries", "-1", "--stream", "big"], "0 or more"),
+        (["--entries", "10", "--stream", "not a slug"], "is not a slug"),
+    ],
+)
+@pytest.mark.django_db
+def test_bad_arguments_are_refused_clearly(args, message):
+    with pytest.raises(CommandError, match=message):
+        seed(*args)
+    assert not Stream.objects.exists()
