@@ -164,7 +164,7 @@ class StreamQuerySet(models.QuerySet["Stream"]):
     def live_first(self) -> StreamQuerySet:
         return self.alias(
             is_ended=models.Case(models.When(status=Stream.Status.LIVE, then=0), default=1)
-        ).order_by("is_ended", "-last_published_at", "-id")
+        ).order_by("is_ended", models.F("last_published_at").desc(nulls_last=True), "-id")
 
 
 class Stream(models.Model):
@@ -198,7 +198,7 @@ class Stream(models.Model):
     objects = StreamQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-last_published_at", "-id"]
+        ordering = [models.F("last_published_at").desc(nulls_last=True), "-id"]
         indexes = [models.Index(fields=["status", "visibility", "-last_published_at"])]
 
     def __str__(self) -> str:

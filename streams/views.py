@@ -100,13 +100,16 @@ def stream_updates(request: HttpRequest, slug: str) -> JsonResponse:
         newer = newer.filter(after.newer_q())
     entries = list(newer.for_display().oldest_first()[:UPDATES_MAX_ENTRIES])
     newest = entries[-1] if entries else None
-    html = [
-        render_to_string("includes/entry.html", {"entry": entry, "stream": stream}, request=request)
-        for entry in entries
-    ]
+    # Newest first, like the page they are added to; rendered by the page's own template.
+    html = render_to_string(
+        "streams/stream_detail.html#entry-items",
+        {"entries": entries[::-1], "stream": stream},
+        request=request,
+    )
     return JsonResponse(
         {
-            "entries": html,
+            "count": len(entries),
+            "html": html.strip(),
             "next": _updates_url(stream, newest) if newest else request.get_full_path(),
             "interval": UPDATES_INTERVAL_MS,
             "live": stream.is_live,

@@ -83,7 +83,8 @@ def test_disallowed_markup_is_stored_cleaned(admin_client_, stream_a):
         stream_a,
         blocks=[
             {
-                "body": '<p onclick="steal()">Fact<script>steal()</script></p><iframe src="x"></iframe>'
+                "body": '<p onclick="steal()">Fact<script>steal()</script></p>'
+                '<iframe src="x"></iframe>'
             }
         ],
     )

@@ -1,0 +1,203 @@
+"""The live-update endpoint ``/streams/<slug>/updates/?after=<cursor>`` the stream page polls."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from pytest_django.asserts import assertInHTML
+
+from streams.models import Stream
+from streams.paging import Cursor
+from tests import factories
+from tests.fixtures_pages import (
+    NOW,
+    content,
+    draft_entry,
+    frozen,
+    minutes_ago,
+    person,
+    scheduled_entry,
+    updates_url,
+)
+
+STREAM_URL = "/streams/syria/"
+URL = "/streams/syria/updates/"
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    with frozen():
+        yield
+
+
+def _ids(payload) -> list[int]:
+    """The ids of the entries a poll brings, in the order of its HTML (newest first)."""
+    return [int(pk) for pk in re.findall(r'<article [^>]*data-entry-id="(\d+)"', payload["html"])]
+
+
+def _poll_url(client) -> str:
+    """The updates URL the stream page hands to its script, as a reader's browser gets it."""
+    url = updates_url(client.get(STREAM_URL))
+    assert url is not None
+    return url
+
+
+def test_updates_return_entries_newer_than_the_cursor_newest_first_as_html(client, stream_a):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(30))
+    poll = _poll_url(client)
+    later = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5), title="Later")
+    sooner = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(10))
+
+    response = client.get(poll)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    payload = response.json()
+    assert _ids(payload) == [later.pk, sooner.pk]
+    assert payload["count"] == 2
+    assertInHTML(
+        f'<a href="/streams/syria/entries/{later.pk}/">Later</a>', payload["html"], count=1
+    )
+    assert payload["next"] == f"{URL}?after={Cursor.of(later).encode()}"
+    assert isinstance(payload["interval"], int)
+    assert payload["interval"] > 0
+    assert payload["live"] is True
+
+
+def test_following_next_returns_only_what_is_newer_still(client, stream_a):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(30))
+    first = client.get(_poll_url(client)).json()
+    newest = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(1))
+
+    second = client.get(first["next"]).json()
+    latest = factories.EntryFactory(stream=stream_a, published_at=NOW)
+    third = client.get(second["next"]).json()
+
+    assert _ids(first) == []
+    assert _ids(second) == [newest.pk]
+    assert _ids(third) == [latest.pk]
+
+
+def test_updates_with_nothing_new_return_no_entries_and_the_same_cursor(client, stream_a):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(30))
+    poll = _poll_url(client)
+
+    payload = client.get(poll).json()
+
+    assert payload["count"] == 0
+    assert payload["html"] == ""
+    assert payload["next"] == poll
+
+
+def test_updates_include_an_entry_published_at_the_same_moment_as_the_cursor(client, stream_a):
+    moment = minutes_ago(10)
+    factories.EntryFactory(stream=stream_a, published_at=moment)
+    poll = _poll_url(client)
+    twin = factories.EntryFactory(stream=stream_a, published_at=moment)
+
+    payload = client.get(poll).json()
+
+    assert _ids(payload) == [twin.pk]
+
+
+def test_updates_without_a_cursor_return_the_whole_stream(client, stream_a):
+    old = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(30))
+    new = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(10))
+
+    payload = client.get(URL).json()
+
+    assert _ids(payload) == [new.pk, old.pk]
+
+
+def test_updates_leave_out_drafts_and_entries_scheduled_for_later(client, stream_a):
+    poll = _poll_url(client)
+    draft_entry(stream_a)
+    scheduled_entry(stream_a, published_at=NOW + timedelta(minutes=1))
+
+    payload = client.get(poll).json()
+
+    assert _ids(payload) == []
+
+
+def test_updates_bring_a_scheduled_entry_once_its_time_comes(client, stream_a):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(30))
+    entry = scheduled_entry(stream_a, published_at=NOW + timedelta(minutes=1))
+    poll = _poll_url(client)
+
+    with frozen(NOW + timedelta(minutes=2)):
+        payload = client.get(poll).json()
+
+    assert _ids(payload) == [entry.pk]
+
+
+def test_updates_render_an_entry_exactly_as_the_stream_page_does(client, stream_a, source):
+    poll = _poll_url(client)
+    profile = person(display_name="James Miller")
+    factories.EntryFactory(stream=stream_a, quotes=[source], bylines=[profile, "Anna Guest"])
+
+    fragment = client.get(poll).json()["html"]
+    page = content(client.get(STREAM_URL))
+
+    assertInHTML(fragment, page, count=1)
+
+
+@pytest.mark.parametrize("cursor", ["abc", "-5_1", "1_", "99999999999999999999_1", "1_" + "9" * 20])
+def test_updates_with_a_malformed_cursor_give_404(client, stream_a, cursor):
+    response = client.get(URL, {"after": cursor})
+
+    assert response.status_code == 404
+
+
+def test_updates_with_a_cursor_in_the_future_return_nothing(client, stream_a):
+    factories.EntryFactory(stream=stream_a)
+
+    payload = client.get(URL, {"after": "4000000000000000_1"}).json()
+
+    assert _ids(payload) == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"status": Stream.Status.DRAFT}, {"visibility": Stream.Visibility.MEMBERS}],
+    ids=["draft stream", "members-only stream"],
+)
+def test_updates_of_a_hidden_stream_give_404(client, stream_a, change):
+    factories.EntryFactory(stream=stream_a)
+    Stream.objects.filter(pk=stream_a.pk).update(**change)
+
+    assert client.get(URL).status_code == 404
+    assert client.get(URL, {"after": "1_1"}).status_code == 404
+
+
+def test_updates_of_an_unknown_stream_give_404(client, db):
+    assert client.get("/streams/no-such-stream/updates/").status_code == 404
+
+
+def test_polling_with_nothing_new_costs_two_queries(
+    client, stream_a, django_assert_max_num_queries
+):
+    for n in range(5):
+        factories.EntryFactory(stream=stream_a, published_at=minutes_ago(n + 1))
+    poll = _poll_url(client)
+
+    with django_assert_max_num_queries(2):
+        payload = client.get(poll).json()
+
+    assert payload["count"] == 0
+
+
+def test_polling_costs_the_same_queries_however_many_entries_are_new(
+    client, stream_a, source, django_assert_max_num_queries
+):
+    profile = person()
+    for n in range(10):
+        factories.EntryFactory(
+            stream=stream_a, published_at=minutes_ago(n + 1), quotes=[source], bylines=[profile]
+        )
+
+    with django_assert_max_num_queries(4):
+        payload = client.get(URL).json()
+
+    assert len(_ids(payload)) == 10
