@@ -245,6 +245,18 @@ class EntryQuerySet(models.QuerySet["Entry"]):
     def oldest_first(self) -> EntryQuerySet:
         return self.order_by("published_at", "id")
 
+    def listed_for(self, user) -> EntryQuerySet:
+        """Entries a reader may see in listings across streams (source and profile pages)."""
+        # Members-only streams join the listing for members with the accounts issue.
+        return self.published().in_public_streams().with_stream()
+
+    def quoting(self, source: Source) -> EntryQuerySet:
+        # A subquery rather than a join: an entry quoting a source twice is listed once.
+        return self.filter(pk__in=Block.objects.filter(source=source).values("entry_id"))
+
+    def bylined(self, profile) -> EntryQuerySet:
+        return self.filter(pk__in=Byline.objects.filter(profile=profile).values("entry_id"))
+
     def for_display(self) -> EntryQuerySet:
         """Everything an entry's template touches, in a constant number of queries."""
         return self.prefetch_related(*ENTRY_DISPLAY_PREFETCHES)

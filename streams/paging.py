@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 from django.http import Http404, HttpRequest
+
+from streams.models import ENTRY_DISPLAY_PREFETCHES
 
 _CURSOR = re.compile(r"([0-9]{1,16})_([0-9]{1,19})")
 _MAX_ID = 2**63 - 1
@@ -104,10 +106,13 @@ def cursor_from_request(request: HttpRequest, name: str) -> Cursor | None:
     return cursor
 
 
-def page_from_request(request: HttpRequest, queryset, *, oldest_first: bool = False) -> EntryPage:
+def page_from_request(
+    request: HttpRequest, queryset, *, oldest_first: bool = False, for_display: bool = False
+) -> EntryPage:
     """The page that ``?before=`` (newest first) or ``?after=`` (oldest first) asks for.
 
-    A cursor past the end is a 404, like any page that does not exist.
+    A cursor past the end is a 404, like any page that does not exist. With
+    ``for_display`` the entries come with everything their template shows.
     """
     after = cursor_from_request(request, "after" if oldest_first else "before")
     page = EntryPage.build(
@@ -115,6 +120,8 @@ def page_from_request(request: HttpRequest, queryset, *, oldest_first: bool = Fa
     )
     if after is not None and not page.entries:
         raise Http404("There are no more entries past that point.")
+    if for_display:
+        prefetch_related_objects(page.entries, *ENTRY_DISPLAY_PREFETCHES)
     return page
 
 

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from streams.models import ENTRY_DISPLAY_PREFETCHES, Block, Entry, Publisher, Source, Stream
+from streams.models import ENTRY_DISPLAY_PREFETCHES, Entry, Publisher, Source, Stream
 from streams.paging import Cursor, cursor_from_request, page_from_request, wants_oldest_first
 
 UPDATES_INTERVAL_MS = 10_000
@@ -80,14 +80,8 @@ def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     source = get_object_or_404(Source, slug=slug)
-    quoting = (
-        Entry.objects.published()
-        .in_public_streams()
-        .filter(pk__in=Block.objects.filter(source=source).values("entry_id"))
-        .with_stream()
-    )
-    page = page_from_request(request, quoting)
-    prefetch_related_objects(page.entries, *ENTRY_DISPLAY_PREFETCHES)
+    quoting = Entry.objects.listed_for(request.user).quoting(source)
+    page = page_from_request(request, quoting, for_display=True)
     return render(request, "streams/source_detail.html", {"source": source, "page": page})
 
 
