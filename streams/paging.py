@@ -50,14 +50,18 @@ class Cursor:
         micros = (self.published_at - _EPOCH) // _MICROSECOND
         return f"{micros}_{self.pk}"
 
+    # Each comparison carries a plain bound beside the (time, id) tie-break: the OR alone
+    # is no index range, and the database would scan from the newest entry to the cursor.
     def older_q(self) -> Q:
-        return Q(published_at__lt=self.published_at) | Q(
-            published_at=self.published_at, pk__lt=self.pk
+        return Q(published_at__lte=self.published_at) & (
+            Q(published_at__lt=self.published_at)
+            | Q(published_at=self.published_at, pk__lt=self.pk)
         )
 
     def newer_q(self) -> Q:
-        return Q(published_at__gt=self.published_at) | Q(
-            published_at=self.published_at, pk__gt=self.pk
+        return Q(published_at__gte=self.published_at) & (
+            Q(published_at__gt=self.published_at)
+            | Q(published_at=self.published_at, pk__gt=self.pk)
         )
 
 
