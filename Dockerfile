@@ -43,11 +43,11 @@ RUN SECRET_KEY=build-only-collectstatic-key-never-used-to-sign-anything-01234567
 USER pressimus
 EXPOSE 8000
 
-# /robots.txt goes through the whole middleware stack, so an answer means Django is up.
+# /healthz answers 200 only when this process reaches its database and cache.
 # It is asked for as an allowed host over "https" (the proxy header) so neither ALLOWED_HOSTS
 # nor SECURE_SSL_REDIRECT turns a healthy site into a 400 or a redirect.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["python", "-c", "import http.client, os; h = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); h = h if h not in ('', '*') else 'localhost'; c = http.client.HTTPConnection('127.0.0.1', int(os.environ.get('PORT', '8000')), timeout=4); c.request('GET', '/robots.txt', headers={'Host': h, 'X-Forwarded-Proto': 'https'}); raise SystemExit(c.getresponse().status != 200)"]
+    CMD ["python", "-c", "import http.client, os; h = os.environ.get('ALLOWED_HOSTS', '').split(',')[0].strip().lstrip('.'); h = h if h not in ('', '*') else 'localhost'; c = http.client.HTTPConnection('127.0.0.1', int(os.environ.get('PORT', '8000')), timeout=4); c.request('GET', '/healthz', headers={'Host': h, 'X-Forwarded-Proto': 'https'}); raise SystemExit(c.getresponse().status != 200)"]
 
 # exec hands PID 1 to gunicorn so it receives the stop signal and shuts down gracefully.
 CMD ["sh", "-c", "python manage.py migrate --no-input && exec gunicorn -c gunicorn.conf.py pressimus.wsgi"]

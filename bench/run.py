@@ -14,6 +14,7 @@ import http.client
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -148,6 +149,19 @@ def setup_django(env: dict[str, str]) -> None:
     django.setup()
 
 
+def analyze_postgresql() -> None:
+    """Give PostgreSQL's planner the statistics a production database would have.
+
+    Autovacuum analyses a freshly loaded table only after a while; until then the planner
+    guesses, and picks plans that no long-running database would use.
+    """
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 def find_targets() -> tuple[list[Target], dict[str, int]]:
     """The pages to measure, and how many visible entries each bench stream holds."""
     from django.conf import settings
@@ -270,7 +284,8 @@ def gunicorn(env: dict[str, str], port: int, workers: int, log_path: Path) -> It
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                process.kill()
+                # The group this bench started (its own session): the master and its workers.
+                os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
 
 
@@ -376,7 +391,7 @@ def print_report(
     served: dict[str, int],
     in_process: dict[str, PageStats],
     seed_s: float,
-    entries: int,
+    database: str,
     args: argparse.Namespace,
 ) -> None:
     path = {target.label: target.path for target in targets}
@@ -423,29 +438,40 @@ def print_report(
         path[DEEP],
         path[PAGE_2],
     )
-    print(f"seed of {entries} entries: {seed_s:.1f} s wall time")
+    print(f"seed of {args.entries} entries into {database}: {seed_s:.1f} s wall time")
 
 
 # --- main ------------------------------------------------------------------------------------
 
 
+def stop_on_sigterm(signum: int, frame: object) -> None:
+    # Unwind through the finally blocks, which stop gunicorn and remove the temporary files.
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
     args = parse_args()
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     if shutil.which("wrk") is None:
         print("wrk is not installed (apt-get install wrk).", file=sys.stderr)
         return 1
     started = time.perf_counter()
     tmp = Path(tempfile.mkdtemp(prefix="pressimus-bench-"))
     env = bench_env(tmp)
-    database = "DATABASE_URL" if os.environ.get("DATABASE_URL") else f"SQLite in {tmp}"
-    print(f"Pressimus bench: database {database}, {os.cpu_count()} CPUs", flush=True)
+    database = (
+        "DATABASE_URL (a top-up if it held the streams already)"
+        if os.environ.get("DATABASE_URL")
+        else f"a fresh SQLite file in {tmp}"
+    )
+    print(f"Pressimus bench on {database}, {os.cpu_count()} CPUs", flush=True)
     try:
         try:
             seed_s = prepare_database(env, args.entries, args.small_entries)
-        except subprocess.CalledProcessError as error:
-            print(f"Step failed: {' '.join(error.cmd[1:])}", file=sys.stderr)
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as error:
+            print(f"Step failed: {' '.join(error.cmd[1:])} ({error})", file=sys.stderr)
             return 1
         setup_django(env)
+        analyze_postgresql()
         targets, counts = find_targets()
         print(f"== entries: {counts}", flush=True)
         print(f"== in-process: query counts and {args.rounds} timed GETs of each page", flush=True)
@@ -459,7 +485,7 @@ def main() -> int:
                 print(f"== wrk {url}", flush=True)
                 served[target.path] = warm_up(port, target.path)
                 loaded[target.path] = run_wrk(url, args)
-        print_report(targets, loaded, served, in_process, seed_s, args.entries, args)
+        print_report(targets, loaded, served, in_process, seed_s, database, args)
         print(f"\nwhole bench: {time.perf_counter() - started:.0f} s")
         return 0
     finally:
