@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import zoneinfo
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -32,8 +35,26 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
 
+def validate_time_zone(value: str) -> None:
+    if value and value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a time zone we know, such as Europe/London.")
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person with an account; signs in with their e-mail address."""
+
+    class EntryOrder(models.TextChoices):
+        NEWEST = "newest", "Newest first"
+        OLDEST = "oldest", "Oldest first"
+
+    class LiveUpdates(models.TextChoices):
+        INSERT = "insert", "Show new entries at once"
+        BUTTON = "button", "Show a “N new entries” button"
+
+    class Theme(models.TextChoices):
+        SYSTEM = "system", "Follow my device"
+        LIGHT = "light", "Light"
+        DARK = "dark", "Dark"
 
     email = models.EmailField(
         "e-mail address",
@@ -46,6 +67,26 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField("active", default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+
+    # Preferences, private to the person (the public part is the Profile).
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Every time on every page is shown in this zone. Empty: the site's zone.",
+    )
+    entry_order = models.CharField(
+        max_length=10, choices=EntryOrder.choices, default=EntryOrder.NEWEST
+    )
+    live_updates = models.CharField(
+        max_length=10, choices=LiveUpdates.choices, default=LiveUpdates.INSERT
+    )
+    theme = models.CharField(max_length=10, choices=Theme.choices, default=Theme.SYSTEM)
+    email_security_notices = models.BooleanField(
+        "e-mail me about security changes",
+        default=True,
+        help_text="A message when your password, e-mail addresses or two-factor settings change.",
+    )
 
     objects = UserManager()
 
@@ -80,7 +121,10 @@ class Profile(models.Model):
         help_text="The address of the profile page: /people/<handle>/.",
     )
     bio = PlainTextField(blank=True, max_length=2000)
-    avatar = models.ImageField(upload_to="avatars/%Y/%m/", blank=True)
+    avatar = models.ImageField(
+        upload_to="avatars/%Y/%m/", blank=True, help_text="Square, re-encoded, 256 pixels."
+    )
+    avatar_small = models.ImageField(upload_to="avatars/%Y/%m/", blank=True, editable=False)
     website = models.URLField(blank=True)
 
     class Meta:

@@ -8,6 +8,8 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("", include("invitations.urls")),
     path("", include("accounts.urls")),
     path("", include("streams.urls")),
 ]

@@ -459,6 +459,45 @@ class Byline(models.Model):
             raise ValidationError("Pick a person or type a name for this byline.")
 
 
+class Follow(models.Model):
+    """A signed-in reader following a stream or a whole publisher."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows"
+    )
+    stream = models.ForeignKey(
+        Stream, on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
+    )
+    publisher = models.ForeignKey(
+        Publisher, on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stream__isnull=True, publisher__isnull=False)
+                | Q(stream__isnull=False, publisher__isnull=True),
+                name="follow_one_target",
+                violation_error_message="Follow either a stream or a publisher.",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "stream"],
+                condition=Q(stream__isnull=False),
+                name="follow_stream_once",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "publisher"],
+                condition=Q(publisher__isnull=False),
+                name="follow_publisher_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.stream or self.publisher}"
+
+
 ENTRY_DISPLAY_PREFETCHES = (
     Prefetch("blocks", queryset=Block.objects.select_related("source")),
     Prefetch("bylines", queryset=Byline.objects.select_related("profile")),
