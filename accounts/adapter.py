@@ -1,5 +1,113 @@
+"""How django-allauth signs people up here: only with an invitation, into a user and a profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils.text import slugify
+
+from accounts.models import Profile
+from invitations.models import Invitation
+from invitations.services import InvitationNotUsable, invitation_accept
+from invitations.session import (
+    invitation_forget,
+    invitation_from_session,
+    invitation_id_from_session,
+)
+
+HANDLE_MAX_LENGTH = Profile._meta.get_field("handle").max_length
+# Room for "-<number>" after a base handle that is already taken.
+_HANDLE_BASE_LENGTH = HANDLE_MAX_LENGTH - 6
+_HANDLE_ATTEMPTS = 5
+
+
+def handle_base(name: str, email: str) -> str:
+    """The slug a profile's handle starts from: the name, else the address's local part."""
+    for text in (name, email.split("@")[0]):
+        base = slugify(text)[:_HANDLE_BASE_LENGTH].strip("-")
+        if base:
+            return base
+    return "member"
+
+
+def _free_handle(base: str) -> str:
+    taken = set(Profile.objects.filter(handle__startswith=base).values_list("handle", flat=True))
+    handle, number = base, 1
+    while handle in taken:
+        number += 1
+        handle = f"{base}-{number}"
+    return handle
+
+
+def profile_create(*, user: AbstractBaseUser, display_name: str) -> Profile:
+    """A profile with a unique handle slugified from the name ("anna-k", then "anna-k-2")."""
+    base = handle_base(display_name, user.get_username())
+    for _attempt in range(_HANDLE_ATTEMPTS):
+        try:
+            # A savepoint: another sign-up may take the same handle between read and write.
+            with transaction.atomic():
+                return Profile.objects.create(
+                    user=user, display_name=display_name, handle=_free_handle(base)
+                )
+        except IntegrityError:
+            continue
+    raise IntegrityError(f"No free profile handle starting with {base!r}.")
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    pass
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        return invitation_from_session(request) is not None
+
+    def save_user(
+        self,
+        request: HttpRequest,
+        user: AbstractBaseUser,
+        form: Any,
+        commit: bool = True,
+    ) -> AbstractBaseUser:
+        """Create the user, their profile, and spend the invitation, in one transaction.
+
+        Always commits: the invitation can only be spent on a saved user. The caller
+        (InvitedSignupForm.try_save) wraps this and the e-mail address set-up in one
+        more transaction, so an InvitationNotUsable from here leaves no account behind.
+        """
+        with transaction.atomic():
+            invitation = (
+                # Locked first, so that of two sign-ups racing with one invitation the
+                # second waits here (not on the unique e-mail index, as an IntegrityError)
+                # and then finds it spent. The conditional UPDATE in invitation_accept
+                # stays the guarantee, also on databases without row locks.
+                Invitation.objects.usable()
+                .select_for_update()
+                .filter(pk=invitation_id_from_session(request))
+                .first()
+            )
+            if invitation is None:
+                raise InvitationNotUsable(
+                    "This invitation has expired or has already been used.", reason="used"
+                )
+            user = super().save_user(request, user, form, commit=False)
+            # Whatever was posted, the account gets the address the invitation went to.
+            user.email = invitation.email
+            user.save()
+            profile_create(user=user, display_name=invitation.request.name)
+            invitation_accept(invitation_id=invitation.pk, user=user)
+            invitation_forget(request)
+        return user
+
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: AbstractBaseUser,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
+        # Security notices (password changed, e-mail added, two-factor on/off) are a
+        # preference of the person; every other allauth e-mail is needed to act.
+        if not getattr(user, "email_security_notices", True):
+            return
+        super().send_notification_mail(template_prefix, user, context, email)

@@ -1,15 +1,33 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html
 
 from accounts.models import Profile, User
+from accounts.services import profile_avatar_remove
+
+# Profile images are uploaded by their owners in /settings/, through the checks and
+# re-encoding of pressimus.lib.images; the admin shows them and can take them down.
+PROFILE_FIELDS = ["display_name", "handle", "bio", "website", "avatar_preview"]
 
 
-class ProfileInline(admin.StackedInline):
+class AvatarPreviewMixin:
+    @admin.display(description="Profile image")
+    def avatar_preview(self, profile: Profile) -> str:
+        if not profile.avatar:
+            return "—"
+        return format_html('<img src="{}" alt="" width="96" height="96">', profile.avatar.url)
+
+
+class ProfileInline(AvatarPreviewMixin, admin.StackedInline):
     model = Profile
     can_delete = False
+    fields = PROFILE_FIELDS
+    readonly_fields = ["avatar_preview"]
     prepopulated_fields = {"handle": ["display_name"]}
 
 
@@ -39,6 +57,19 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+        (
+            "Preferences",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "time_zone",
+                    "entry_order",
+                    "live_updates",
+                    "theme",
+                    "email_security_notices",
+                ],
+            },
+        ),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
@@ -56,9 +87,20 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Profile)
-class ProfileAdmin(admin.ModelAdmin):
+class ProfileAdmin(AvatarPreviewMixin, admin.ModelAdmin):
     list_display = ["display_name", "handle", "user"]
     list_select_related = ["user"]
     search_fields = ["display_name", "handle", "user__email"]
     prepopulated_fields = {"handle": ["display_name"]}
     autocomplete_fields = ["user"]
+    fields = ["user", *PROFILE_FIELDS]
+    readonly_fields = ["avatar_preview"]
+    actions = ["remove_avatars"]
+
+    @admin.action(description="Remove the selected profiles' images")
+    def remove_avatars(self, request: HttpRequest, queryset: QuerySet[Profile]) -> None:
+        count = 0
+        for profile in queryset.exclude(avatar=""):
+            profile_avatar_remove(profile=profile)
+            count += 1
+        self.message_user(request, f"Removed {count} profile image(s).", messages.SUCCESS)

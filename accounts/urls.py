@@ -6,4 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("people/<slug:handle>/", views.profile_detail, name="profile"),
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/export/", views.export_data, name="export"),
+    path("settings/delete/", views.delete_account, name="delete"),
 ]

@@ -1,8 +1,15 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.admin_mfa import admin_logout
 from pressimus import views
+
+# The admin signs in and out through allauth: its rate limits and its two-factor stage
+# apply, and accounts.admin_mfa asks staff for two-factor before any admin page.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.logout = admin_logout
 
 urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),

@@ -38,6 +38,8 @@ class AccountSpec:
     is_superuser: bool = False
     publisher: str = ""
     role: str = ""
+    groups: tuple[str, ...] = ()
+    """Groups the account joins when they exist (another app's data migration makes them)."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,15 @@ class EntrySpec:
 
 
 @dataclass(frozen=True)
+class FollowSpec:
+    """A demo account following a stream (by slug) or a whole publisher (by slug)."""
+
+    email: str
+    stream: str = ""
+    publisher: str = ""
+
+
+@dataclass(frozen=True)
 class StreamSpec:
     publisher: str
     slug: str
@@ -85,6 +96,7 @@ class StreamSpec:
     entries: tuple[EntrySpec, ...]
     duration: int = 0
     """For an ended stream: minutes from its start to its end."""
+    visibility: str = Stream.Visibility.PUBLIC
 
     def started_at(self, now: datetime) -> datetime:
         return self.start if isinstance(self.start, datetime) else now - self.start
@@ -143,6 +155,7 @@ ACCOUNTS = (
         bio="Looks after the Pressimus community: reads every invitation request.",
         duty="staff: reviews invitation requests",
         is_staff=True,
+        groups=("Reviewers",),
     ),
     AccountSpec(
         email=EDITOR,
@@ -185,7 +198,7 @@ ACCOUNTS = (
         display_name="Rui Costa",
         handle="rui-costa",
         bio="Follows the live streams on the morning train.",
-        duty="signed-in member",
+        duty="signed-in member: follows a stream and a publisher, reads members-only streams",
     ),
 )
 
@@ -1094,7 +1107,89 @@ BY_ELECTION = StreamSpec(
     ),
 )
 
-STREAMS = (SYRIA, DUMA, FLOODS, BY_ELECTION)
+MEMBERS_BRIEFING = StreamSpec(
+    publisher=TRANSLATORS_DESK,
+    slug="members-briefing-the-budget-behind-closed-doors",
+    title="Members' Briefing: The Budget Behind Closed Doors",
+    summary=(
+        "For signed-in members only: our translators talk through what the budget debate "
+        "leaves unsaid, with the sources we are still checking."
+    ),
+    status=Stream.Status.LIVE,
+    start=timedelta(hours=6),
+    visibility=Stream.Visibility.MEMBERS,
+    entries=(
+        EntrySpec(
+            minute=0,
+            title="Why This Briefing Is for Members",
+            blocks=(
+                "<p>This stream is open to signed-in members only. It carries the working "
+                "notes behind our public coverage of the budget debate: figures we have not "
+                "yet been able to confirm, and what we are doing to confirm them.</p>",
+                Quote(
+                    source="kommersant",
+                    body=(
+                        "<p>Deputies received the closed annex to the budget on the morning "
+                        "of the debate, leaving them a few hours to read it.</p>"
+                    ),
+                    cited_url="https://www.kommersant.ru/doc/demo-zakrytoe-prilozhenie",
+                ),
+                "<p>If that is right, the first reading approved sums most deputies had "
+                "not had time to read.</p>",
+            ),
+            bylines=(EDITOR,),
+        ),
+        EntrySpec(
+            minute=45,
+            title="Checking the Ministry's Deficit Figure",
+            blocks=(
+                "<p>The ministry's deficit figure and the one implied by its own tables do "
+                "not match. Here is the claim:</p>",
+                Quote(
+                    source="tass",
+                    body=(
+                        "<p>The deficit will not exceed one and a half per cent of GDP, the "
+                        "deputy finance minister said.</p>"
+                    ),
+                    original=(
+                        "<p>Дефицит не превысит полутора процентов ВВП, заявил заместитель "
+                        "министра финансов.</p>"
+                    ),
+                    original_language="ru",
+                    cited_url="https://tass.ru/ekonomika/demo-defitsit-poltora-protsenta",
+                ),
+                "<p>Adding up the published sections gives a gap closer to two per cent. We "
+                "have asked the ministry which lines we are missing.</p>",
+            ),
+            bylines=(WRITER, EDITOR),
+        ),
+        EntrySpec(
+            minute=150,
+            title="What Reporters in the Chamber Heard",
+            blocks=(
+                Quote(
+                    source="reuters",
+                    body=(
+                        "<p>Two deputies said privately that the defence allocation would "
+                        "be revised upwards before the second reading.</p>"
+                    ),
+                    cited_url="https://www.reuters.com/world/demo-duma-defence-revision",
+                ),
+                "<p>We cannot confirm this yet, which is why it is here and not in the "
+                "public stream.</p>",
+            ),
+            bylines=(WRITER,),
+        ),
+    ),
+)
+
+STREAMS = (SYRIA, DUMA, FLOODS, BY_ELECTION, MEMBERS_BRIEFING)
+
+# What the signed-in demo reader follows, so that their home page is not empty.
+FOLLOWS = (
+    FollowSpec(email=READER, stream=DUMA.slug),
+    FollowSpec(email=READER, publisher=HARBOUR_LIGHT),
+)
 
 
 # What ``seed_demo --entries N --stream SLUG`` varies among. The list lengths are

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -56,6 +56,21 @@ ORIGINAL_LANGUAGES = [
 ]
 
 
+def reads_members_only(user) -> bool:
+    """Whether ``user`` may read members-only streams: anyone signed in with an active account."""
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+class PublisherQuerySet(models.QuerySet["Publisher"]):
+    def with_follow_state(self, user) -> PublisherQuerySet:
+        """Each publisher knows, as ``is_followed``, whether ``user`` follows it."""
+        if not reads_members_only(user):
+            return self
+        return self.annotate(
+            is_followed=Exists(Follow.objects.filter(user=user, publisher=OuterRef("pk")))
+        )
+
+
 class Publisher(models.Model):
     """Who runs streams: a journal, a newsroom, a newsletter."""
 
@@ -71,6 +86,8 @@ class Publisher(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = PublisherQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -79,6 +96,9 @@ class Publisher(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("streams:publisher", kwargs={"slug": self.slug})
+
+    def get_follow_url(self) -> str:
+        return reverse("streams:publisher_follow", kwargs={"slug": self.slug})
 
     @property
     def initials(self) -> str:
@@ -149,14 +169,33 @@ def normalised_domain(url: str) -> str:
 class StreamQuerySet(models.QuerySet["Stream"]):
     def public(self) -> StreamQuerySet:
         """Streams any reader may see: not drafts, and not for members only."""
-        return self.filter(
-            visibility=Stream.Visibility.PUBLIC,
-            status__in=[Stream.Status.LIVE, Stream.Status.ENDED],
-        )
+        return self.visible_to(None)
 
     def visible_to(self, user) -> StreamQuerySet:
-        # Members-only streams arrive with the accounts issue; until then only public ones show.
-        return self.public()
+        """Streams ``user`` may read: public ones, and members-only ones when signed in."""
+        return self.filter(
+            visibility__in=Stream.visibilities_for(user), status__in=Stream.SHOWN_STATUSES
+        )
+
+    def members_only(self) -> StreamQuerySet:
+        """Streams that signed-in readers see and anonymous ones are asked to sign in for."""
+        return self.filter(visibility=Stream.Visibility.MEMBERS, status__in=Stream.SHOWN_STATUSES)
+
+    def followed_by(self, user) -> StreamQuerySet:
+        """Streams ``user`` follows, by themselves or through their publisher."""
+        follows = Follow.objects.filter(user=user)
+        return self.filter(
+            Q(pk__in=follows.filter(stream__isnull=False).values("stream_id"))
+            | Q(publisher__in=follows.filter(publisher__isnull=False).values("publisher_id"))
+        )
+
+    def with_follow_state(self, user) -> StreamQuerySet:
+        """Each stream knows, as ``is_followed``, whether ``user`` follows it."""
+        if not reads_members_only(user):
+            return self
+        return self.annotate(
+            is_followed=Exists(Follow.objects.filter(user=user, stream=OuterRef("pk")))
+        )
 
     def with_publisher(self) -> StreamQuerySet:
         return self.select_related("publisher")
@@ -197,6 +236,9 @@ class Stream(models.Model):
 
     objects = StreamQuerySet.as_manager()
 
+    # Drafts are for their publisher's eyes only, in the admin.
+    SHOWN_STATUSES = (Status.LIVE, Status.ENDED)
+
     class Meta:
         ordering = [models.F("last_published_at").desc(nulls_last=True), "-id"]
         indexes = [models.Index(fields=["status", "visibility", "-last_published_at"])]
@@ -207,9 +249,23 @@ class Stream(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("streams:stream", kwargs={"slug": self.slug})
 
+    def get_follow_url(self) -> str:
+        return reverse("streams:stream_follow", kwargs={"slug": self.slug})
+
+    @staticmethod
+    def visibilities_for(user) -> list[str]:
+        """The visibilities of the streams ``user`` may read."""
+        if reads_members_only(user):
+            return [Stream.Visibility.PUBLIC, Stream.Visibility.MEMBERS]
+        return [Stream.Visibility.PUBLIC]
+
     @property
     def is_live(self) -> bool:
         return self.status == self.Status.LIVE
+
+    @property
+    def is_members_only(self) -> bool:
+        return self.visibility == self.Visibility.MEMBERS
 
     def refresh_last_published(self) -> None:
         """Keep the denormalised time of the newest visible entry, which listings sort by."""
@@ -237,9 +293,12 @@ class EntryQuerySet(models.QuerySet["Entry"]):
         return self.filter(stream=stream)
 
     def in_public_streams(self) -> EntryQuerySet:
+        return self.in_streams_visible_to(None)
+
+    def in_streams_visible_to(self, user) -> EntryQuerySet:
         return self.filter(
-            stream__visibility=Stream.Visibility.PUBLIC,
-            stream__status__in=[Stream.Status.LIVE, Stream.Status.ENDED],
+            stream__visibility__in=Stream.visibilities_for(user),
+            stream__status__in=Stream.SHOWN_STATUSES,
         )
 
     def newest_first(self) -> EntryQuerySet:
@@ -249,9 +308,12 @@ class EntryQuerySet(models.QuerySet["Entry"]):
         return self.order_by("published_at", "id")
 
     def listed_for(self, user) -> EntryQuerySet:
-        """Entries a reader may see in listings across streams (source and profile pages)."""
-        # Members-only streams join the listing for members with the accounts issue.
-        return self.published().in_public_streams().with_stream()
+        """Entries ``user`` may see in listings across streams (home, source and profile pages)."""
+        return self.published().in_streams_visible_to(user).with_stream()
+
+    def followed_by(self, user) -> EntryQuerySet:
+        """Entries of the streams ``user`` follows, by themselves or through their publisher."""
+        return self.filter(stream__in=Stream.objects.followed_by(user).values("pk"))
 
     def quoting(self, source: Source) -> EntryQuerySet:
         # A subquery rather than a join: an entry quoting a source twice is listed once.
@@ -459,6 +521,23 @@ class Byline(models.Model):
             raise ValidationError("Pick a person or type a name for this byline.")
 
 
+class FollowQuerySet(models.QuerySet["Follow"]):
+    def shown_to(self, user) -> FollowQuerySet:
+        """What ``user`` follows and may still read, with what a list of it shows."""
+        return (
+            self.filter(user=user)
+            .filter(
+                Q(publisher__isnull=False)
+                | Q(
+                    stream__visibility__in=Stream.visibilities_for(user),
+                    stream__status__in=Stream.SHOWN_STATUSES,
+                )
+            )
+            .select_related("stream__publisher", "publisher")
+            .order_by("-created_at", "-id")
+        )
+
+
 class Follow(models.Model):
     """A signed-in reader following a stream or a whole publisher."""
 
@@ -472,6 +551,8 @@ class Follow(models.Model):
         Publisher, on_delete=models.CASCADE, null=True, blank=True, related_name="follows"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = FollowQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

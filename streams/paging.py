@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Q, prefetch_related_objects
 from django.http import Http404, HttpRequest
 
+from accounts.models import User
 from streams.models import ENTRY_DISPLAY_PREFETCHES
 
 _CURSOR = re.compile(r"([0-9]{1,16})_([0-9]{1,19})")
@@ -98,6 +99,15 @@ class EntryPage:
             return f"order=oldest&after={self.next_cursor.encode()}"
         return f"before={self.next_cursor.encode()}"
 
+    @property
+    def start_query(self) -> str:
+        """The query string of the first page in this order, whatever the reader prefers.
+
+        Explicit, because a link shared by a reader who reads oldest first must show
+        the same page to one who reads newest first.
+        """
+        return "order=oldest" if self.oldest_first else "order=newest"
+
 
 def cursor_from_request(request: HttpRequest, name: str) -> Cursor | None:
     """The cursor in query parameter ``name``; a malformed one is a 404, never a 500."""
@@ -130,4 +140,16 @@ def page_from_request(
 
 
 def wants_oldest_first(request: HttpRequest) -> bool:
-    return request.GET.get("order") == "oldest"
+    """The order a stream page shows: ``?order=``, else the way its cursor walks, else the
+    signed-in reader's preference, else newest first."""
+    order = request.GET.get("order")
+    if order in {"newest", "oldest"}:
+        return order == "oldest"
+    if "before" in request.GET:
+        return False
+    if "after" in request.GET:
+        return True
+    user = getattr(request, "user", None)
+    return bool(
+        user is not None and user.is_authenticated and user.entry_order == User.EntryOrder.OLDEST
+    )

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Profile
-from streams.models import Block, Byline, Entry, Source, Stream
+from streams.models import Block, Byline, Entry, Follow, Publisher, Source, Stream
 
 
 @dataclass(frozen=True)
@@ -109,3 +109,30 @@ def entry_unpublish(*, entry: Entry) -> Entry:
     entry.save(update_fields=["status", "modified_at"])
     entry.stream.refresh_last_published()
     return entry
+
+
+@transaction.atomic
+def follow_toggle(
+    *,
+    user,
+    stream: Stream | None = None,
+    publisher: Publisher | None = None,
+    follow: bool | None = None,
+) -> bool:
+    """Follow a stream or a publisher, or stop following it; True when ``user`` now follows it.
+
+    Without ``follow`` this flips the current state; with it, it sets that state, so that
+    a form sent twice (a double click, a resubmission) ends where the reader meant.
+    """
+    if (stream is None) == (publisher is None):
+        raise ValueError("Follow either a stream or a publisher.")
+    target = {"stream": stream} if stream is not None else {"publisher": publisher}
+    follows = Follow.objects.filter(user=user, **target)
+    if follow is None:
+        follow = not follows.exists()
+    if not follow:
+        follows.delete()
+        return False
+    # get_or_create survives a twin request inserting the same follow at the same moment.
+    Follow.objects.get_or_create(user=user, **target)
+    return True

@@ -1,16 +1,30 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import prefetch_related_objects
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
-from streams.models import ENTRY_DISPLAY_PREFETCHES, Entry, Publisher, Source, Stream
+from accounts.models import User
+from streams import services
+from streams.models import ENTRY_DISPLAY_PREFETCHES, Entry, Follow, Publisher, Source, Stream
 from streams.paging import Cursor, cursor_from_request, page_from_request, wants_oldest_first
 
 UPDATES_INTERVAL_MS = 10_000
 UPDATES_MAX_ENTRIES = 50
+MEMBER_HOME_STREAMS = 8
+MEMBERS_ONLY_MESSAGE = (
+    "This stream is for members: sign in to read it. Pressimus accounts are by invitation."
+)
 
 
 def _updates_url(stream: Stream, newest: Entry | None) -> str:
@@ -18,21 +32,82 @@ def _updates_url(stream: Stream, newest: Entry | None) -> str:
     return f"{url}?after={Cursor.of(newest).encode()}" if newest else url
 
 
+def _private_if_members_only(response: HttpResponse, stream: Stream) -> HttpResponse:
+    # No shared cache may keep a members-only answer and hand it to the next reader.
+    if stream.is_members_only:
+        patch_cache_control(response, private=True)
+    return response
+
+
+def sign_in_for_members_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous readers of a members-only stream are sent to sign in, not told it is missing.
+
+    The view still looks the stream up among those the reader may see, so nothing of a
+    members-only stream is ever rendered for them; only its existence is admitted.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, **kwargs) -> HttpResponse:
+        try:
+            return view(request, slug, **kwargs)
+        except Http404:
+            if request.user.is_authenticated:
+                raise
+            if not Stream.objects.members_only().filter(slug=slug).exists():
+                raise
+            messages.info(request, MEMBERS_ONLY_MESSAGE)
+            return redirect_to_login(request.get_full_path())
+
+    return wrapper
+
+
 def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return _member_home(request)
     streams = list(Stream.objects.public().with_publisher().live_first()[:12])
     return render(request, "streams/home.html", {"streams": streams})
 
 
+def _member_home(request: HttpRequest) -> HttpResponse:
+    """A signed-in reader's home: the latest entries of what they follow, and what else is on."""
+    user = request.user
+    followed = Entry.objects.listed_for(user).followed_by(user)
+    page = page_from_request(request, followed, for_display=True)
+    follows: list[Follow] = []
+    streams: list[Stream] = []
+    if page.is_first:
+        follows = list(Follow.objects.shown_to(user))
+        # Discovery: what the member does not get already.
+        streams = list(
+            Stream.objects.visible_to(user)
+            .exclude(pk__in=[follow.stream_id for follow in follows if follow.stream_id])
+            .exclude(
+                publisher__in=[follow.publisher_id for follow in follows if follow.publisher_id]
+            )
+            .with_publisher()
+            .live_first()[:MEMBER_HOME_STREAMS]
+        )
+    return render(
+        request,
+        "streams/home_member.html",
+        {"page": page, "follows": follows, "streams": streams},
+    )
+
+
 def publisher_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    publisher = get_object_or_404(Publisher, slug=slug)
+    publisher = get_object_or_404(Publisher.objects.with_follow_state(request.user), slug=slug)
     streams = publisher.streams.visible_to(request.user).live_first()
     return render(
         request, "streams/publisher_detail.html", {"publisher": publisher, "streams": streams}
     )
 
 
+@sign_in_for_members_only
 def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    stream = get_object_or_404(Stream.objects.visible_to(request.user).with_publisher(), slug=slug)
+    stream = get_object_or_404(
+        Stream.objects.visible_to(request.user).with_publisher().with_follow_state(request.user),
+        slug=slug,
+    )
     # Through the related manager every entry knows its stream without a query.
     visible = stream.entries.published()
     oldest_first = wants_oldest_first(request)
@@ -44,7 +119,7 @@ def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
         newest = page.entries[0] if page.entries else None
     else:
         newest = visible.newest_first().only("id", "published_at", "stream_id").first()
-    return render(
+    response = render(
         request,
         "streams/stream_detail.html",
         {
@@ -53,10 +128,20 @@ def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "pinned": pinned,
             "page": page,
             "updates_url": _updates_url(stream, newest),
+            "live_updates": _live_updates(request),
         },
     )
+    return _private_if_members_only(response, stream)
 
 
+def _live_updates(request: HttpRequest) -> str:
+    """How the stream page's script shows new entries: the reader's choice, or a button."""
+    if request.user.is_authenticated:
+        return request.user.live_updates
+    return User.LiveUpdates.BUTTON
+
+
+@sign_in_for_members_only
 def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     stream = get_object_or_404(Stream.objects.visible_to(request.user).with_publisher(), slug=slug)
     visible = stream.entries.published()
@@ -65,7 +150,7 @@ def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     lean = visible.only("id", "title", "published_at", "stream_id")
     previous = lean.filter(cursor.older_q()).newest_first().first()
     following = lean.filter(cursor.newer_q()).oldest_first().first()
-    return render(
+    response = render(
         request,
         "streams/entry_detail.html",
         {
@@ -76,6 +161,7 @@ def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             "next": following,
         },
     )
+    return _private_if_members_only(response, stream)
 
 
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -87,6 +173,8 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def stream_updates(request: HttpRequest, slug: str) -> JsonResponse:
     """New entries since the reader's cursor, as rendered HTML, and where to ask next."""
+    # A members-only stream is a plain 404 here for anonymous readers: a script polls
+    # this, and a redirect to an HTML sign-in page would help nobody.
     stream = get_object_or_404(Stream.objects.visible_to(request.user).with_publisher(), slug=slug)
     after = cursor_from_request(request, "after")
     newer = stream.entries.published()
@@ -100,7 +188,7 @@ def stream_updates(request: HttpRequest, slug: str) -> JsonResponse:
         {"entries": entries[::-1], "stream": stream},
         request=request,
     )
-    return JsonResponse(
+    response = JsonResponse(
         {
             "count": len(entries),
             "html": html.strip(),
@@ -109,3 +197,59 @@ def stream_updates(request: HttpRequest, slug: str) -> JsonResponse:
             "live": stream.is_live,
         }
     )
+    return _private_if_members_only(response, stream)
+
+
+# Follows ---------------------------------------------------------------------------------
+
+
+def _wanted_state(request: HttpRequest) -> bool | None:
+    """The state the reader's button asked for; None (flip it) for a form that does not say."""
+    return {"1": True, "0": False}.get(request.POST.get("follow", ""))
+
+
+def _back(request: HttpRequest, default: str) -> HttpResponse:
+    """Back to the page the form was on, if it is one of ours."""
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect(default)
+
+
+@require_POST
+def stream_follow(request: HttpRequest, slug: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        # Back to the stream after signing in, where the button is: this URL takes no GET.
+        return redirect_to_login(reverse("streams:stream", kwargs={"slug": slug}))
+    stream = get_object_or_404(Stream.objects.visible_to(request.user), slug=slug)
+    following = services.follow_toggle(
+        user=request.user, stream=stream, follow=_wanted_state(request)
+    )
+    if following:
+        messages.success(
+            request, f"You follow “{stream.title}”: its new entries appear on your home page."
+        )
+    else:
+        messages.success(request, f"You no longer follow “{stream.title}”.")
+    return _back(request, stream.get_absolute_url())
+
+
+@require_POST
+def publisher_follow(request: HttpRequest, slug: str) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(reverse("streams:publisher", kwargs={"slug": slug}))
+    publisher = get_object_or_404(Publisher, slug=slug)
+    following = services.follow_toggle(
+        user=request.user, publisher=publisher, follow=_wanted_state(request)
+    )
+    if following:
+        messages.success(
+            request,
+            f"You follow {publisher.name}: new entries in all its streams appear on your "
+            "home page.",
+        )
+    else:
+        messages.success(request, f"You no longer follow {publisher.name}.")
+    return _back(request, publisher.get_absolute_url())

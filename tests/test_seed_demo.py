@@ -5,13 +5,15 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Profile, User
-from streams.models import Block, Byline, Entry, Membership, Publisher, Source, Stream
+from streams.models import Block, Byline, Entry, Follow, Membership, Publisher, Source, Stream
 
 PASSWORD = "pressimus-demo"
 DEMO_EMAILS = [
@@ -22,7 +24,19 @@ DEMO_EMAILS = [
     "writer@pressimus.test",
     "reader@pressimus.test",
 ]
-MODELS = [User, Profile, Publisher, Membership, Source, Stream, Entry, Block, Byline]
+MODELS = [
+    User,
+    Profile,
+    EmailAddress,
+    Publisher,
+    Membership,
+    Source,
+    Stream,
+    Entry,
+    Block,
+    Byline,
+    Follow,
+]
 
 
 def seed(*args: str) -> str:
@@ -49,6 +63,68 @@ def test_demo_accounts_sign_in_with_the_demo_password():
 
 
 @pytest.mark.django_db
+def test_every_demo_account_has_its_address_verified_so_it_can_sign_in():
+    seed()
+    for email in DEMO_EMAILS:
+        address = EmailAddress.objects.get(user__email=email)
+        assert (address.email, address.verified, address.primary) == (email, True, True)
+
+
+@pytest.mark.django_db
+def test_demo_keeps_an_address_that_is_already_verified_and_verifies_one_that_is_not():
+    seed()
+    EmailAddress.objects.filter(email="reader@pressimus.test").update(verified=False)
+
+    seed()
+
+    assert EmailAddress.objects.filter(email="reader@pressimus.test", verified=True).count() == 1
+    assert EmailAddress.objects.count() == len(DEMO_EMAILS)
+
+
+@pytest.mark.django_db
+def test_demo_staff_joins_the_reviewers_group_when_it_exists():
+    reviewers, _ = Group.objects.get_or_create(name="Reviewers")
+
+    seed()
+    seed()
+
+    assert list(reviewers.user_set.values_list("email", flat=True)) == ["staff@pressimus.test"]
+
+
+@pytest.mark.django_db
+def test_demo_runs_without_a_reviewers_group():
+    Group.objects.filter(name="Reviewers").delete()
+
+    seed()
+
+    assert not User.objects.get(email="staff@pressimus.test").groups.exists()
+
+
+@pytest.mark.django_db
+def test_demo_reader_follows_a_stream_and_a_publisher_and_sees_their_entries():
+    seed()
+    reader = User.objects.get(email="reader@pressimus.test")
+
+    follows = Follow.objects.filter(user=reader)
+
+    assert follows.filter(stream__slug="duma-budget-debate-live").exists()
+    assert follows.filter(publisher__slug="harbour-light").exists()
+    assert follows.count() == 2
+    assert Entry.objects.listed_for(reader).followed_by(reader).count() >= 10
+
+
+@pytest.mark.django_db
+def test_demo_has_a_members_only_stream_that_anonymous_readers_cannot_list():
+    seed()
+    briefing = Stream.objects.members_only().get()
+    reader = User.objects.get(email="reader@pressimus.test")
+
+    assert briefing.entries.published().count() >= 3
+    assert not Entry.objects.listed_for(None).filter(stream=briefing).exists()
+    assert Entry.objects.listed_for(reader).filter(stream=briefing).exists()
+
+
+@pytest.mark.django_db
 def test_demo_editors_and_writer_belong_to_their_publishers():
     seed()
     roles = {
@@ -70,7 +146,8 @@ def test_demo_fills_publishers_streams_entries_and_sources():
     output = seed()
 
     assert Publisher.objects.count() == 2
-    assert Stream.objects.public().count() == Stream.objects.count() >= 3
+    assert Stream.objects.public().count() == Stream.objects.count() - 1 >= 3
+    assert Stream.objects.members_only().count() == 1
     assert Stream.objects.filter(status=Stream.Status.LIVE).exists()
     ended = Stream.objects.filter(status=Stream.Status.ENDED, ended_at__isnull=False)
     assert ended.exists()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from pytest_django.asserts import assertContains, assertNotContains
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from streams.models import Stream
 from tests import factories
@@ -206,14 +206,27 @@ def test_scheduled_entry_is_shown_once_its_time_has_passed(client, stream_a):
 
 @pytest.mark.parametrize(
     "change",
-    [{"status": Stream.Status.DRAFT}, {"visibility": Stream.Visibility.MEMBERS}],
-    ids=["draft stream", "members-only stream"],
+    [
+        {"status": Stream.Status.DRAFT},
+        {"status": Stream.Status.DRAFT, "visibility": Stream.Visibility.MEMBERS},
+    ],
+    ids=["draft stream", "draft members-only stream"],
 )
-def test_entry_of_a_hidden_stream_gives_404(client, stream_a, change):
+def test_entry_of_a_draft_stream_gives_404(client, stream_a, change):
     entry = factories.EntryFactory(stream=stream_a)
     Stream.objects.filter(pk=stream_a.pk).update(**change)
 
     assert client.get(_url(entry)).status_code == 404
+
+
+def test_entry_of_a_members_only_stream_sends_an_anonymous_reader_to_sign_in(client, stream_a):
+    entry = factories.EntryFactory(stream=stream_a, title="For members")
+    Stream.objects.filter(pk=stream_a.pk).update(visibility=Stream.Visibility.MEMBERS)
+
+    response = client.get(_url(entry))
+
+    assertRedirects(response, f"/accounts/login/?next={_url(entry)}", fetch_redirect_response=False)
+    assertNotContains(response, "For members", status_code=302)
 
 
 def test_permalink_costs_a_bounded_number_of_queries(

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from pytest_django.asserts import assertContains, assertNotContains
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from accounts.models import User
 from streams.models import Block, Stream
 from tests import factories
 from tests.fixtures_pages import (
@@ -86,13 +89,21 @@ def test_draft_stream_gives_404(client, stream_a):
     assertContains(response, "We could not find that page", status_code=404)
 
 
-def test_members_only_stream_gives_404_to_an_anonymous_reader(client, stream_a):
+def test_members_only_stream_sends_an_anonymous_reader_to_sign_in(client, stream_a):
     stream_a.visibility = Stream.Visibility.MEMBERS
     stream_a.save()
 
     response = client.get(URL)
 
-    assert response.status_code == 404
+    assertRedirects(response, f"/accounts/login/?next={URL}", fetch_redirect_response=False)
+
+
+def test_draft_members_only_stream_gives_404_even_to_a_member(client_as, member, stream_a):
+    stream_a.visibility = Stream.Visibility.MEMBERS
+    stream_a.status = Stream.Status.DRAFT
+    stream_a.save()
+
+    assert client_as(member).get(URL).status_code == 404
 
 
 def test_unknown_stream_gives_404(client, db):
@@ -414,6 +425,128 @@ def test_empty_stream_still_carries_an_updates_url(client, stream_a):
     response = client.get(URL)
 
     assert updates_url(response) == "/streams/syria/updates/"
+
+
+# The reader's order
+
+
+_LATER_LINK = re.compile(r'href="\?([^"]*)"[^>]*>Load later entries<')
+
+
+def _later_link(response) -> str | None:
+    match = _LATER_LINK.search(content(response))
+    return html.unescape(match[1]) if match else None
+
+
+@pytest.fixture
+def five(stream_a):
+    """Five entries of stream A, oldest first."""
+    return [
+        factories.EntryFactory(stream=stream_a, published_at=minutes_ago(50 - 10 * n))
+        for n in range(5)
+    ]
+
+
+@pytest.fixture
+def oldest_first_reader(client_as, member):
+    member.entry_order = User.EntryOrder.OLDEST
+    member.save()
+    return client_as(member)
+
+
+def _order_switch(current: str) -> str:
+    """The two order links; both name their order, so that shared links mean one thing."""
+    marks = {
+        order: ' aria-current="page"' if order == current else "" for order in ("newest", "oldest")
+    }
+    return (
+        '<nav class="order-switch" aria-label="Order of entries">'
+        f'<a href="/streams/syria/?order=newest"{marks["newest"]}>Newest first</a>'
+        f'<a href="/streams/syria/?order=oldest"{marks["oldest"]}>Oldest first</a>'
+        "</nav>"
+    )
+
+
+def test_anonymous_reader_asks_for_oldest_first(client, five):
+    response = client.get(URL, {"order": "oldest"})
+
+    assert flow_ids(response) == [e.pk for e in five]
+    assertContains(response, "From the start")
+    assertContains(response, _order_switch("oldest"), html=True)
+    assertContains(response, 'data-order="oldest"')
+
+
+def test_reader_who_prefers_oldest_first_gets_it_by_default(oldest_first_reader, five):
+    response = oldest_first_reader.get(URL)
+
+    assert flow_ids(response) == [e.pk for e in five]
+    assertContains(response, 'data-order="oldest"')
+
+
+def test_order_newest_overrides_the_readers_preference(oldest_first_reader, five):
+    response = oldest_first_reader.get(URL, {"order": "newest"})
+
+    assert flow_ids(response) == [e.pk for e in reversed(five)]
+    assertContains(response, _order_switch("newest"), html=True)
+
+
+def test_reader_who_prefers_newest_first_gets_the_usual_page(client_as, member, five):
+    response = client_as(member).get(URL)
+
+    assert flow_ids(response) == [e.pk for e in reversed(five)]
+
+
+@pytest.mark.parametrize("order", ["sideways", ""])
+def test_an_unknown_order_falls_back_to_the_default(client, five, order):
+    response = client.get(URL, {"order": order})
+
+    assert flow_ids(response) == [e.pk for e in reversed(five)]
+
+
+def test_oldest_first_pages_forward_to_the_latest(client, five, small_pages):
+    first = client.get(URL, {"order": "oldest"})
+    link = _later_link(first)
+    second = client.get(f"{URL}?{link}")
+
+    assert flow_ids(first) == [e.pk for e in five[:3]]
+    assert link.startswith("order=oldest&after=")
+    assert flow_ids(second) == [e.pk for e in five[3:]]
+    assertContains(second, "You have reached the latest entry.")
+    assertContains(second, '<a href="?order=oldest">Back to the start</a>', html=True)
+
+
+def test_newest_first_pages_of_a_reader_who_prefers_oldest_stay_newest_first(
+    oldest_first_reader, five, small_pages
+):
+    first = oldest_first_reader.get(URL, {"order": "newest"})
+    second = oldest_first_reader.get(URL + older_link(first))
+
+    assert flow_ids(first) == [e.pk for e in five[:1:-1]]
+    assert flow_ids(second) == [e.pk for e in five[1::-1]]
+    assertContains(second, '<a href="?order=newest">Back to the start</a>', html=True)
+
+
+def test_updates_url_carries_the_newest_entry_in_oldest_first_order_too(oldest_first_reader, five):
+    response = oldest_first_reader.get(URL)
+
+    assert updates_url(response).endswith(f"_{five[-1].pk}")
+
+
+# How new entries arrive, for the script of a later issue
+
+
+def test_anonymous_reader_gets_new_entries_behind_a_button(client, stream_a):
+    assertContains(client.get(URL), 'data-live-updates="button"')
+
+
+@pytest.mark.parametrize("choice", [User.LiveUpdates.INSERT, User.LiveUpdates.BUTTON])
+def test_signed_in_reader_gets_new_entries_the_way_they_chose(client_as, member, stream_a, choice):
+    member.live_updates = choice
+    member.save()
+
+    response = client_as(member).get(URL)
+
+    assertContains(response, f'data-live-updates="{choice}"')
 
 
 # Keyset paging

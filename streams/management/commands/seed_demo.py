@@ -6,6 +6,8 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.validators import validate_slug
@@ -17,7 +19,14 @@ from tqdm import tqdm
 from accounts.models import Profile, User
 from streams import demo_content as demo
 from streams.models import Block, Byline, Entry, Membership, Publisher, Source, Stream
-from streams.services import BlockSpec, BylineSpec, QuoteBlock, TextBlock, entry_create
+from streams.services import (
+    BlockSpec,
+    BylineSpec,
+    QuoteBlock,
+    TextBlock,
+    entry_create,
+    follow_toggle,
+)
 
 BATCH_SIZE = 2_000
 
@@ -81,7 +90,7 @@ class Command(BaseCommand):
                     "title": spec.title,
                     "summary": spec.summary,
                     "status": spec.status,
-                    "visibility": Stream.Visibility.PUBLIC,
+                    "visibility": spec.visibility,
                     "started_at": spec.started_at(now),
                     "ended_at": spec.ended_at(now),
                 },
@@ -100,6 +109,9 @@ class Command(BaseCommand):
                     created_by=editors.get(spec.publisher),
                 )
                 new_entries += 1
+
+        for spec in demo.FOLLOWS:
+            ensure_follow(spec, users=users)
 
         streams = Stream.objects.filter(slug__in=[spec.slug for spec in demo.STREAMS])
         self.stdout.write(
@@ -202,7 +214,34 @@ def ensure_account(spec: demo.AccountSpec) -> User:
         user=user,
         defaults={"display_name": spec.display_name, "handle": spec.handle, "bio": spec.bio},
     )
+    ensure_verified_email(user)
+    for name in spec.groups:
+        # The group comes from another app's data migration; without it there is nothing to join.
+        if group := Group.objects.filter(name=name).first():
+            user.groups.add(group)
     return user
+
+
+def ensure_verified_email(user: User) -> None:
+    """Sign-in requires a verified address: the demo accounts' own counts as verified."""
+    address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+    if address is None:
+        has_primary = EmailAddress.objects.filter(user=user, primary=True).exists()
+        EmailAddress.objects.create(
+            user=user, email=user.email, verified=True, primary=not has_primary
+        )
+    elif not address.verified:
+        address.verified = True
+        address.save(update_fields=["verified"])
+
+
+def ensure_follow(spec: demo.FollowSpec, *, users: dict[str, User]) -> None:
+    user = users[spec.email]
+    if spec.stream:
+        target = {"stream": Stream.objects.get(slug=spec.stream)}
+    else:
+        target = {"publisher": Publisher.objects.get(slug=spec.publisher)}
+    follow_toggle(user=user, follow=True, **target)
 
 
 def ensure_publisher(spec: demo.PublisherSpec) -> Publisher:

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from allauth.core import ratelimit
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language_info
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from invitations import services
+from invitations.forms import InvitationRequestForm
+from invitations.models import Explainer, Invitation
+from invitations.session import invitation_remember
+
+# secrets.token_urlsafe(32) is 43 characters; anything much longer is not ours.
+_TOKEN_MAX_LENGTH = 100
+_INVALID_STATUS = {
+    "unknown": HTTPStatus.NOT_FOUND,
+    "expired": HTTPStatus.GONE,
+    "used": HTTPStatus.GONE,
+}
+
+
+def _language_name(code: str) -> str:
+    try:
+        return get_language_info(code)["name_local"]
+    except KeyError:
+        return code
+
+
+def about(request: HttpRequest) -> HttpResponse:
+    explainer = Explainer.objects.first()
+    captions_label = _language_name(explainer.captions_language) if explainer else ""
+    return render(
+        request,
+        "invitations/about.html",
+        {"explainer": explainer, "captions_label": captions_label},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def request_invitation(request: HttpRequest) -> HttpResponse:
+    form = InvitationRequestForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_from_bot:
+            # Told it worked, so a bot learns nothing to adapt to; nothing is stored.
+            ratelimit.consume(request, action="invitation_request")
+            return redirect("invitations:request_sent")
+        if form.is_valid():
+            if not ratelimit.consume(request, action="invitation_request"):
+                return render(
+                    request,
+                    "invitations/request.html",
+                    {"form": form, "rate_limited": True},
+                    status=HTTPStatus.TOO_MANY_REQUESTS,
+                )
+            services.invitation_request_submit(**form.submission())
+            # The same answer whether the address is new, pending, invited or has an account.
+            return redirect("invitations:request_sent")
+    return render(request, "invitations/request.html", {"form": form})
+
+
+@require_GET
+def request_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "invitations/request_sent.html")
+
+
+def _invalid_page(request: HttpRequest, reason: str) -> HttpResponse:
+    return render(
+        request,
+        "invitations/invalid.html",
+        {"reason": reason},
+        status=_INVALID_STATUS.get(reason, HTTPStatus.OK),
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def accept(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows the invitation and spends nothing (mail scanners follow links); POST
+    exchanges the token for the invitation's id in the session and leaves this URL."""
+    invitation = (
+        Invitation.objects.by_token(token).select_related("request").first()
+        if len(token) <= _TOKEN_MAX_LENGTH
+        else None
+    )
+    if invitation is None:
+        response = _invalid_page(request, "unknown")
+    elif invitation.accepted_at is not None:
+        response = _invalid_page(request, "used")
+    elif invitation.is_expired:
+        response = _invalid_page(request, "expired")
+    elif request.method == "POST" and not request.user.is_authenticated:
+        invitation_remember(request, invitation)
+        response = redirect("account_signup")
+    else:
+        response = render(request, "invitations/accept.html", {"invitation": invitation})
+    # The token is in this page's URL: no Referer may carry it to another page or site.
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
+def invalid(request: HttpRequest) -> HttpResponse:
+    reason = request.GET.get("reason", "")
+    return _invalid_page(request, reason if reason in _INVALID_STATUS else "")

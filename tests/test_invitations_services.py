@@ -1,0 +1,254 @@
+"""invitations.services: each decision, who made it and when, and nothing half-done."""
+
+from __future__ import annotations
+
+import smtplib
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from invitations import services
+from invitations.models import Invitation, InvitationRequest, hash_token
+from tests import factories
+from tests.fixtures_invitations import *  # noqa: F403
+from tests.fixtures_invitations import BASE_URL, accept_link, make_request, token_of
+
+NOW = timezone.make_aware(timezone.datetime(2026, 3, 2, 9, 30))
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def test_approve_creates_an_invitation_and_mails_its_link(pending_request, reviewer):
+    invitation = services.invitation_approve(
+        request=pending_request, reviewer=reviewer, base_url="https://pressimus.example/ignored"
+    )
+
+    [message] = mail.outbox
+    link = accept_link(message)
+    assert link.startswith("https://pressimus.example/invitations/accept/")
+    token = token_of(link)
+    assert len(token) >= 43  # 32 random bytes: 256 bits
+    assert invitation.token_hash == hash_token(token)
+    assert invitation.email == "anna@example.net"
+    assert invitation.expires_at == NOW + timedelta(days=14)
+    assert (invitation.sent_at, invitation.send_count) == (NOW, 1)
+    pending_request.refresh_from_db()
+    assert pending_request.status == "approved"
+    assert (pending_request.reviewed_by, pending_request.reviewed_at) == (reviewer, NOW)
+
+
+def test_expiry_follows_the_setting(pending_request, reviewer, settings):
+    settings.INVITATION_EXPIRY_DAYS = 3
+
+    invitation = services.invitation_approve(
+        request=pending_request, reviewer=reviewer, base_url=BASE_URL
+    )
+
+    assert invitation.expires_at == NOW + timedelta(days=3)
+
+
+def test_the_database_holds_only_the_hash(pending_request, reviewer):
+    services.invitation_approve(request=pending_request, reviewer=reviewer, base_url=BASE_URL)
+    token = token_of(accept_link(mail.outbox[0]))
+
+    stored = Invitation.objects.values().get()
+    assert token not in str(stored)
+    assert Invitation.objects.by_token(token).exists()
+
+
+def test_a_failed_send_leaves_the_request_pending_and_no_invitation(
+    pending_request, reviewer, failing_mail
+):
+    with pytest.raises(smtplib.SMTPException):
+        services.invitation_approve(request=pending_request, reviewer=reviewer, base_url=BASE_URL)
+
+    pending_request.refresh_from_db()
+    assert pending_request.status == "pending"
+    assert pending_request.reviewed_by is None
+    assert not Invitation.objects.exists()
+
+
+def test_approving_twice_is_refused_in_words(pending_request, reviewer):
+    services.invitation_approve(request=pending_request, reviewer=reviewer, base_url=BASE_URL)
+
+    with pytest.raises(services.InvitationError, match=r"already been sent to anna@example\.net"):
+        services.invitation_approve(request=pending_request, reviewer=reviewer, base_url=BASE_URL)
+    assert len(mail.outbox) == 1
+
+
+def test_approving_an_address_with_an_account_is_refused(pending_request, reviewer):
+    factories.UserFactory(email="ANNA@example.net")
+
+    with pytest.raises(services.InvitationError, match=r"An account with the address .* exists"):
+        services.invitation_approve(request=pending_request, reviewer=reviewer, base_url=BASE_URL)
+    assert not mail.outbox
+
+
+def test_a_bad_base_url_is_refused_before_anything_is_stored(pending_request, reviewer):
+    with pytest.raises(ValueError, match="not the address of a site"):
+        services.invitation_approve(request=pending_request, reviewer=reviewer, base_url="/")
+
+    assert not Invitation.objects.exists()
+
+
+def test_decline_keeps_the_request_with_reason_reviewer_and_time(pending_request, reviewer):
+    services.invitation_decline(request=pending_request, reviewer=reviewer, reason="Not a fit.")
+
+    request = InvitationRequest.objects.get()
+    assert (request.status, request.decline_reason) == ("declined", "Not a fit.")
+    assert (request.reviewed_by, request.reviewed_at) == (reviewer, NOW)
+    assert not mail.outbox
+
+
+def test_decline_with_notify_mails_the_reason(pending_request, reviewer):
+    services.invitation_decline(
+        request=pending_request, reviewer=reviewer, reason="We are full <for now>.", notify=True
+    )
+
+    [message] = mail.outbox
+    assert message.to == ["anna@example.net"]
+    assert "We are full <for now>." in message.body
+    html = message.alternatives[0][0]
+    assert "We are full &lt;for now&gt;." in html
+
+
+def test_a_failed_decline_mail_leaves_the_request_open(pending_request, reviewer, failing_mail):
+    with pytest.raises(smtplib.SMTPException):
+        services.invitation_decline(request=pending_request, reviewer=reviewer, notify=True)
+
+    pending_request.refresh_from_db()
+    assert pending_request.status == "pending"
+
+
+def test_declining_an_approved_request_withdraws_its_invitation(pending_request, reviewer):
+    services.invitation_approve(request=pending_request, reviewer=reviewer, base_url=BASE_URL)
+
+    services.invitation_decline(request=pending_request, reviewer=reviewer)
+
+    invitation = Invitation.objects.get()
+    assert invitation.expires_at == NOW
+    assert not invitation.is_usable
+
+
+def test_a_declined_request_can_be_approved_later(pending_request, reviewer):
+    services.invitation_decline(request=pending_request, reviewer=reviewer, reason="Too early")
+
+    services.invitation_approve(request=pending_request, reviewer=reviewer, base_url=BASE_URL)
+
+    pending_request.refresh_from_db()
+    assert (pending_request.status, pending_request.decline_reason) == ("approved", "")
+
+
+def test_resend_renews_token_and_expiry(pending_request, reviewer):
+    services.invitation_approve(request=pending_request, reviewer=reviewer, base_url=BASE_URL)
+    first_token = token_of(accept_link(mail.outbox[0]))
+
+    with time_machine.travel(NOW + timedelta(days=10), tick=False):
+        invitation = services.invitation_resend(
+            request=pending_request, reviewer=reviewer, base_url=BASE_URL
+        )
+    second_token = token_of(accept_link(mail.outbox[1]))
+
+    assert first_token != second_token
+    assert invitation.expires_at == NOW + timedelta(days=24)
+    assert invitation.send_count == 2
+    assert not Invitation.objects.by_token(first_token).exists()
+    assert Invitation.objects.by_token(second_token).exists()
+
+
+def test_resend_of_a_pending_request_is_refused(pending_request, reviewer):
+    with pytest.raises(services.InvitationError, match="Only approved invitations"):
+        services.invitation_resend(request=pending_request, reviewer=reviewer, base_url=BASE_URL)
+
+
+def test_a_failed_resend_keeps_the_old_link_working(pending_request, reviewer, settings):
+    services.invitation_approve(request=pending_request, reviewer=reviewer, base_url=BASE_URL)
+    token = token_of(accept_link(mail.outbox[0]))
+    settings.EMAIL_BACKEND = "tests.fixtures_invitations.FailingEmailBackend"
+
+    with pytest.raises(smtplib.SMTPException):
+        services.invitation_resend(request=pending_request, reviewer=reviewer, base_url=BASE_URL)
+
+    assert Invitation.objects.by_token(token).usable().exists()
+
+
+def test_accept_spends_the_invitation_once(pending_request, reviewer):
+    invitation = services.invitation_approve(
+        request=pending_request, reviewer=reviewer, base_url=BASE_URL
+    )
+    user = factories.UserFactory(email="anna@example.net")
+    other = factories.UserFactory(email="ANNA.twin@example.net")
+
+    services.invitation_accept(invitation_id=invitation.pk, user=user)
+
+    invitation.refresh_from_db()
+    assert (invitation.accepted_by, invitation.accepted_at) == (user, NOW)
+    assert InvitationRequest.objects.get().status == "accepted"
+    with pytest.raises(services.InvitationNotUsable, match="already been used"):
+        services.invitation_accept(invitation_id=invitation.pk, user=other)
+
+
+def test_accept_refuses_an_expired_invitation(pending_request, reviewer):
+    invitation = services.invitation_approve(
+        request=pending_request, reviewer=reviewer, base_url=BASE_URL
+    )
+    user = factories.UserFactory(email="anna@example.net")
+
+    with (
+        time_machine.travel(NOW + timedelta(days=14), tick=False),
+        pytest.raises(services.InvitationNotUsable, match="expired"),
+    ):
+        services.invitation_accept(invitation_id=invitation.pk, user=user)
+    assert InvitationRequest.objects.get().status == "approved"
+
+
+def test_accept_refuses_a_user_with_another_address(pending_request, reviewer):
+    invitation = services.invitation_approve(
+        request=pending_request, reviewer=reviewer, base_url=BASE_URL
+    )
+    user = factories.UserFactory(email="someone-else@example.net")
+
+    with pytest.raises(services.InvitationNotUsable, match="another e-mail address"):
+        services.invitation_accept(invitation_id=invitation.pk, user=user)
+
+
+def test_submit_of_a_new_address_acknowledges_after_commit(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        request = services.invitation_request_submit(
+            name="Anna", email=" Anna@Example.NET ", organisation="", reason="Hello"
+        )
+
+    assert request.email == "anna@example.net"
+    assert len(mail.outbox) == 1
+
+
+def test_a_failed_acknowledgement_keeps_the_request(
+    db, django_capture_on_commit_callbacks, failing_mail, caplog
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitation_request_submit(name="Anna", email="anna@example.net", reason="Hi")
+
+    assert InvitationRequest.objects.filter(email="anna@example.net").exists()
+    assert "Could not acknowledge the invitation request of anna@example.net" in caplog.text
+
+
+def test_submit_for_an_address_with_an_account_stores_nothing(db):
+    factories.UserFactory(email="anna@example.net")
+
+    assert services.invitation_request_submit(name="A", email="anna@example.net") is None
+    assert not InvitationRequest.objects.exists()
+
+
+def test_the_database_allows_one_open_request_per_address(db):
+    make_request(email="anna@example.net")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_request(email="ANNA@example.net")
+    make_request(email="anna@example.net", status="declined")
