@@ -6,11 +6,10 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpRequest
-from django.utils.text import slugify
 
-from accounts.models import Profile
+from accounts.services import profile_create
 from invitations.models import Invitation
 from invitations.services import InvitationNotUsable, invitation_accept
 from invitations.session import (
@@ -18,44 +17,6 @@ from invitations.session import (
     invitation_from_session,
     invitation_id_from_session,
 )
-
-HANDLE_MAX_LENGTH = Profile._meta.get_field("handle").max_length
-# Room for "-<number>" after a base handle that is already taken.
-_HANDLE_BASE_LENGTH = HANDLE_MAX_LENGTH - 6
-_HANDLE_ATTEMPTS = 5
-
-
-def handle_base(name: str, email: str) -> str:
-    """The slug a profile's handle starts from: the name, else the address's local part."""
-    for text in (name, email.split("@")[0]):
-        base = slugify(text)[:_HANDLE_BASE_LENGTH].strip("-")
-        if base:
-            return base
-    return "member"
-
-
-def _free_handle(base: str) -> str:
-    taken = set(Profile.objects.filter(handle__startswith=base).values_list("handle", flat=True))
-    handle, number = base, 1
-    while handle in taken:
-        number += 1
-        handle = f"{base}-{number}"
-    return handle
-
-
-def profile_create(*, user: AbstractBaseUser, display_name: str) -> Profile:
-    """A profile with a unique handle slugified from the name ("anna-k", then "anna-k-2")."""
-    base = handle_base(display_name, user.get_username())
-    for _attempt in range(_HANDLE_ATTEMPTS):
-        try:
-            # A savepoint: another sign-up may take the same handle between read and write.
-            with transaction.atomic():
-                return Profile.objects.create(
-                    user=user, display_name=display_name, handle=_free_handle(base)
-                )
-        except IntegrityError:
-            continue
-    raise IntegrityError(f"No free profile handle starting with {base!r}.")
 
 
 class AccountAdapter(DefaultAccountAdapter):

@@ -36,15 +36,49 @@ def handle_taken(handle: str) -> str:
     return f"The handle “{handle}” belongs to someone else: choose another."
 
 
+# Room for "-<number>" after a base handle that is already taken.
+_HANDLE_BASE_LENGTH = HANDLE_LENGTH - 6
+_HANDLE_ATTEMPTS = 5
+
+
+def handle_base(name: str, email: str) -> str:
+    """The slug a profile's handle starts from: the name, else the address's local part."""
+    for text in (name, email.split("@")[0]):
+        base = slugify(text)[:_HANDLE_BASE_LENGTH].strip("-")
+        if base:
+            return base
+    return "member"
+
+
+def free_handle(base: str) -> str:
+    taken = set(Profile.objects.filter(handle__startswith=base).values_list("handle", flat=True))
+    handle, number = base, 1
+    while handle in taken:
+        number += 1
+        handle = f"{base}-{number}"
+    return handle
+
+
+def profile_create(*, user: User, display_name: str) -> Profile:
+    """A profile with a unique handle slugified from the name ("anna-k", then "anna-k-2")."""
+    base = handle_base(display_name, user.get_username())
+    for _attempt in range(_HANDLE_ATTEMPTS):
+        try:
+            # A savepoint: another sign-up may take the same handle between read and write.
+            with transaction.atomic():
+                return Profile.objects.create(
+                    user=user, display_name=display_name, handle=free_handle(base)
+                )
+        except IntegrityError:
+            continue
+    raise IntegrityError(f"No free profile handle starting with {base!r}.")
+
+
 def profile_prefilled(*, user: User) -> Profile:
     """An unsaved profile for a user without one: a name and a free handle from the e-mail."""
     local_part = user.email.split("@", 1)[0].split("+", 1)[0]
     name = " ".join(re.split(r"[._\-\s]+", local_part)).strip().title()
-    base = (slugify(name) or "reader")[: HANDLE_LENGTH - 6].strip("-")
-    taken = set(Profile.objects.filter(handle__startswith=base).values_list("handle", flat=True))
-    handle, n = base, 2
-    while handle in taken:
-        handle, n = f"{base}-{n}", n + 1
+    handle = free_handle(handle_base(name, user.email))
     return Profile(user=user, display_name=(name or "Reader")[:100], handle=handle)
 
 

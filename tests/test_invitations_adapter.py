@@ -8,7 +8,7 @@ from allauth.core import context
 from django.core import mail
 from django.test import RequestFactory
 
-from accounts.adapter import handle_base, profile_create
+from accounts.services import handle_base, profile_create
 from tests import factories
 from tests.fixtures_invitations import *  # noqa: F403
 
