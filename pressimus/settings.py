@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "template_partials",
+    "reversion",
+    "django_prose_editor",
     "pressimus",
     "accounts",
     "streams",
