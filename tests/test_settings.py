@@ -55,3 +55,13 @@ def test_production_refuses_to_start_without_a_real_secret_and_hosts(env, messag
 def test_debug_runs_with_no_configuration_at_all():
     result = manage("check", DEBUG="true")
     assert result.returncode == 0, result.stderr
+
+
+def test_every_variable_the_settings_read_is_documented_in_env_example():
+    import re
+
+    settings_source = (ROOT / "pressimus" / "settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', settings_source))
+    documented = set(re.findall(r"^#?\s*([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    assert read, "no variables found: the pattern no longer matches settings.py"
+    assert read - documented == set()
