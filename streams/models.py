@@ -1,12 +1,14 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.storage import default_storage
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -149,6 +151,20 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain"],
+                condition=~Q(domain=""),
+                name="source_domain_unique",
+                violation_error_message="A source with this web site already exists: "
+                "merge the two instead of adding another.",
+            ),
+            models.UniqueConstraint(
+                Lower("name"),
+                name="source_name_unique_ci",
+                violation_error_message="A source with this name already exists.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -159,6 +175,29 @@ class Source(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("streams:source", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        # Computed here too, so that validation sees the domain that save will store.
+        self.domain = normalised_domain(self.home_page)
+        others = Source.objects.exclude(pk=self.pk)
+        errors: dict[str, str] = {}
+        if self.domain and (same := others.filter(domain=self.domain).first()):
+            errors["home_page"] = (
+                f"A source with this web site already exists: “{same.name}”. "
+                "Pick it instead of adding another."
+            )
+        if self.name and (same := others.filter(name__iexact=self.name).first()):
+            errors["name"] = f"A source with this name already exists: “{same.name}”."
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None) -> None:
+        # clean() already named the existing source for a clashing home page; the
+        # constraint on the domain derived from it would only repeat that, less helpfully.
+        exclude = set(exclude or ())
+        if "home_page" in exclude:
+            exclude.add("domain")
+        super().validate_constraints(exclude=exclude)
 
 
 def normalised_domain(url: str) -> str:
@@ -335,6 +374,7 @@ class Entry(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        SUBMITTED = "submitted", "Submitted for review"
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
 
@@ -360,10 +400,22 @@ class Entry(models.Model):
         blank=True,
         related_name="+",
     )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who last submitted it for review.",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 
     objects = EntryQuerySet.as_manager()
+
+    # Readers never see these, whatever their publish time.
+    UNPUBLISHED_STATUSES = (Status.DRAFT, Status.SUBMITTED)
 
     class Meta:
         verbose_name_plural = "entries"
@@ -381,7 +433,7 @@ class Entry(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="draft") | Q(published_at__isnull=False),
+                condition=Q(status__in=["draft", "submitted"]) | Q(published_at__isnull=False),
                 name="entry_published_has_time",
                 violation_error_message="A published or scheduled entry needs a publish time.",
             )
@@ -407,10 +459,19 @@ class Entry(models.Model):
     @property
     def is_visible(self) -> bool:
         return (
-            self.status != self.Status.DRAFT
+            self.status not in self.UNPUBLISHED_STATUSES
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def corrected_today(self) -> bool:
+        """Whether the last correction is less than a day old: its time then needs no date."""
+        return self.updated_at is not None and timezone.now() - self.updated_at < timedelta(days=1)
+
+
+IMAGE_MISSING = "An image block needs an image: choose a file to upload."
+ALT_TEXT_MISSING = "Describe the image for readers who cannot see it: alt text is required."
 
 
 class Block(models.Model):
@@ -424,6 +485,7 @@ class Block(models.Model):
     class Kind(models.TextChoices):
         TEXT = "text", "Text"
         QUOTE = "quote", "Quote"
+        IMAGE = "image", "Image"
 
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="blocks")
     position = models.PositiveIntegerField(default=0)
@@ -448,6 +510,22 @@ class Block(models.Model):
         choices=ORIGINAL_LANGUAGES,
         help_text="The language of the original text.",
     )
+    # The image is the largest rendition; ``renditions`` lists every size made of the
+    # upload as {"width", "height", "name"}, smallest first. The upload itself is never kept.
+    image = models.ImageField(upload_to="entries/%Y/%m/", blank=True)
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    renditions = models.JSONField(default=list, blank=True, editable=False)
+    caption = PlainTextField(blank=True, max_length=500)
+    credit = PlainCharField(
+        blank=True, max_length=200, help_text="Who took or owns the image, shown as “Credit: …”."
+    )
+    alt_text = PlainCharField(
+        "alt text",
+        blank=True,
+        max_length=300,
+        help_text="What the image shows, for readers who cannot see it.",
+    )
 
     class Meta:
         ordering = ["position", "id"]
@@ -455,6 +533,21 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} block {self.position}"
+
+    @property
+    def image_url(self) -> str:
+        """The address of the largest rendition."""
+        if self.renditions:
+            return default_storage.url(self.renditions[-1]["name"])
+        return self.image.url if self.image else ""
+
+    @property
+    def srcset(self) -> str:
+        """Every rendition for ``<img srcset>``: "url 480w, url 960w, …"."""
+        return ", ".join(
+            f"{default_storage.url(rendition['name'])} {rendition['width']}w"
+            for rendition in self.renditions
+        )
 
     @property
     def template_name(self) -> str:
@@ -466,7 +559,7 @@ class Block(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
-        if is_blank_html(self.body or ""):
+        if self.kind in (self.Kind.TEXT, self.Kind.QUOTE) and is_blank_html(self.body or ""):
             errors["body"] = (
                 "This block is empty: write its text. (Markup that is not allowed, "
                 "such as scripts, is removed.)"
@@ -478,6 +571,12 @@ class Block(models.Model):
                 errors["original_language"] = "Say which language the original text is in."
             if self.original_language and is_blank_html(self.original or ""):
                 errors["original"] = "Give the original text, or clear its language."
+        if self.kind == self.Kind.IMAGE:
+            if not self.image:
+                # Not keyed to "image": forms upload through a field of their own.
+                errors[NON_FIELD_ERRORS] = IMAGE_MISSING
+            if not self.alt_text:
+                errors["alt_text"] = ALT_TEXT_MISSING
         if errors:
             raise ValidationError(errors)
 

@@ -11,6 +11,9 @@ urlpatterns = [
     path("streams/<slug:slug>/", views.stream_detail, name="stream"),
     path("streams/<slug:slug>/follow/", views.stream_follow, name="stream_follow"),
     path("streams/<slug:slug>/entries/<int:pk>/", views.entry_detail, name="entry"),
+    path(
+        "streams/<slug:slug>/entries/<int:pk>/preview/", views.entry_preview, name="entry_preview"
+    ),
     path("streams/<slug:slug>/updates/", views.stream_updates, name="updates"),
     path("sources/<slug:slug>/", views.source_detail, name="source"),
 ]

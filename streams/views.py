@@ -12,10 +12,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from streams import services
+from streams.admin_scoping import entries_for
 from streams.models import ENTRY_DISPLAY_PREFETCHES, Entry, Follow, Publisher, Source, Stream
 from streams.paging import Cursor, cursor_from_request, page_from_request, wants_oldest_first
 
@@ -162,6 +164,23 @@ def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         },
     )
     return _private_if_members_only(response, stream)
+
+
+@never_cache
+def entry_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An entry as readers will see it, for those who may open it in the back office."""
+    if not (request.user.is_authenticated and request.user.is_staff):
+        raise Http404
+    entry = get_object_or_404(
+        entries_for(request).filter(stream__slug=slug).with_stream().for_display(), pk=pk
+    )
+    response = render(
+        request,
+        "streams/entry_preview.html",
+        {"stream": entry.stream, "publisher": entry.stream.publisher, "entry": entry},
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:

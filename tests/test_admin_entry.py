@@ -1,7 +1,7 @@
 """Writing an entry with its blocks and bylines in the admin, as a superuser.
 
-Per-publisher editor scoping arrives with the editorial issue; here the admin
-must already save whole entries or nothing, and refuse bad blocks clearly.
+Whole entries or nothing, and bad blocks refused clearly. Who may do what is in
+test_admin_permissions; the buttons and corrections in test_admin_workflow.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def entry_form(stream, blocks, bylines=(), **fields):
     data = {
         "stream": stream.pk,
         "title": "Amnesty 'Unmasks' Russian Claims",
-        "status": Entry.Status.PUBLISHED,
+        "_action": "publish",
         "published_at_0": "2015-12-23",
         "published_at_1": "14:05:00",
         "correction_note": "",
@@ -124,14 +124,20 @@ def test_translated_quote_needs_the_language_of_its_original(admin_client_, stre
 
 def test_published_entry_without_any_block_is_refused(admin_client_, stream_a):
     response = admin_client_.post(ADD_URL, entry_form(stream_a, blocks=[]))
-    assertContains(response, "A published entry needs at least one block")
+    assertContains(response, "An entry needs at least one block before it is submitted")
     assert not Entry.objects.exists()
 
 
-def test_published_entry_without_a_time_is_refused(admin_client_, stream_a):
-    data = entry_form(stream_a, blocks=[{"body": "<p>x</p>"}], published_at_0="", published_at_1="")
+def test_scheduling_without_a_time_is_refused(admin_client_, stream_a):
+    data = entry_form(
+        stream_a,
+        blocks=[{"body": "<p>x</p>"}],
+        published_at_0="",
+        published_at_1="",
+        _action="schedule",
+    )
     response = admin_client_.post(ADD_URL, data)
-    assertContains(response, "A published or scheduled entry needs a publish time.")
+    assertContains(response, "To schedule this entry, pick a publish time in the future.")
     assert not Entry.objects.exists()
 
 

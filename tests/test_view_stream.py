@@ -391,7 +391,7 @@ def test_corrected_entry_shows_when_and_what_was_updated(client, stream_a):
         response,
         '<p class="entry__correction"><strong>Updated '
         '<time datetime="2015-12-23T17:30:00+00:00" '
-        'title="Wednesday 23 December 2015, 17:30 UTC">30 minutes ago</time></strong>'
+        'title="Wednesday 23 December 2015, 17:30 UTC">17:30</time></strong>'
         " — An earlier version misnamed the town.</p>",
         html=True,
     )

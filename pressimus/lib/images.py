@@ -179,3 +179,48 @@ def square_renditions(upload: IO[bytes], sizes: Sequence[int] = (256, 64)) -> li
             square = square.resize((size, size), Image.Resampling.LANCZOS, reducing_gap=3.0)
         files.append(encode_webp(square, name=f"{stem}-{size}.webp"))
     return files
+
+
+# Widths of the pictures in entries: a phone, a tablet or a laptop column, a 2x screen.
+ENTRY_WIDTHS = (480, 960, 1600)
+
+
+def validate_entry_image(upload: IO[bytes]) -> None:
+    """Raise ``ValidationError``, in words for the editor, if ``upload`` is not an image we take.
+
+    The same rules as avatars: format, bytes, pixels and a full decode to find damage.
+    """
+    open_upload(upload, draft_size=(max(ENTRY_WIDTHS), max(ENTRY_WIDTHS)))
+    upload.seek(0)
+
+
+def entry_widths(original_width: int, widths: Sequence[int] = ENTRY_WIDTHS) -> list[int]:
+    """The widths to make for an image ``original_width`` pixels wide, smallest first.
+
+    Never wider than the original (enlarging adds bytes, not detail); an image narrower
+    than every width gets one rendition at its own width.
+    """
+    fitting = sorted(width for width in widths if width <= original_width)
+    return fitting or [original_width]
+
+
+def entry_image_renditions(
+    upload: IO[bytes], widths: Sequence[int] = ENTRY_WIDTHS
+) -> list[tuple[int, int, ContentFile]]:
+    """WebP versions of an uploaded picture for an entry, as (width, height, file), smallest first.
+
+    Checked and decoded by ``open_upload`` (which raises ``ValidationError`` for a file we
+    refuse) and resized to each width in ``widths`` no wider than the original, keeping
+    the aspect ratio. The files share a random stem: ``<stem>-<width>.webp``.
+    """
+    # Drafting at the largest width in both directions keeps enough pixels whichever
+    # way EXIF orientation later turns the picture.
+    image = open_upload(upload, draft_size=(max(widths), max(widths)))
+    stem = random_stem()
+    renditions = []
+    for width in reversed(entry_widths(image.width, widths)):
+        height = max(1, round(image.height * width / image.width))
+        if image.size != (width, height):
+            image = image.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        renditions.append((width, height, encode_webp(image, name=f"{stem}-{width}.webp")))
+    return renditions[::-1]
