@@ -11,34 +11,15 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains
 
 from streams.models import Block, Byline, Entry
-from tests import factories
+from tests import admin_forms, factories
 
 
 def entry_form(stream, blocks, bylines=(), **fields):
-    data = {
-        "stream": stream.pk,
-        "title": "Amnesty 'Unmasks' Russian Claims",
-        "_action": "publish",
-        "published_at_0": "2015-12-23",
-        "published_at_1": "14:05:00",
-        "correction_note": "",
-        "blocks-TOTAL_FORMS": len(blocks),
-        "blocks-INITIAL_FORMS": 0,
-        "blocks-MIN_NUM_FORMS": 1,
-        "blocks-MAX_NUM_FORMS": 1000,
-        "bylines-TOTAL_FORMS": len(bylines),
-        "bylines-INITIAL_FORMS": 0,
-        "bylines-MIN_NUM_FORMS": 0,
-        "bylines-MAX_NUM_FORMS": 1000,
-    }
-    for i, block in enumerate(blocks):
-        for key, value in {"position": i, "kind": "text", **block}.items():
-            data[f"blocks-{i}-{key}"] = value
-    for i, byline in enumerate(bylines):
-        for key, value in {"position": i, **byline}.items():
-            data[f"bylines-{i}-{key}"] = value
-    data.update(fields)
-    return data
+    """Published on 23 December 2015 unless the test says otherwise."""
+    published = {"published_at_0": "2015-12-23", "published_at_1": "14:05:00"}
+    return admin_forms.entry_form(
+        stream, blocks, bylines, action="publish", **{**published, **fields}
+    )
 
 
 @pytest.fixture

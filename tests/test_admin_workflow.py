@@ -13,6 +13,7 @@ from reversion.models import Version
 from streams import services
 from streams.models import Block, Entry, Source
 from tests import factories
+from tests.admin_forms import entry_form
 from tests.fixtures_pages import NOW, frozen
 from tests.test_images import encoded, halves, upload
 
@@ -22,28 +23,6 @@ CHANGELIST = reverse("admin:streams_entry_changelist")
 
 def change_url(entry: Entry) -> str:
     return reverse("admin:streams_entry_change", args=[entry.pk])
-
-
-def entry_form(stream, blocks=(), bylines=(), action="draft", **fields):
-    data = {
-        "stream": stream.pk,
-        "title": "Amnesty 'Unmasks' Russian Claims",
-        "_action": action,
-        "blocks-TOTAL_FORMS": len(blocks),
-        "blocks-INITIAL_FORMS": 0,
-        "blocks-MIN_NUM_FORMS": 1,
-        "blocks-MAX_NUM_FORMS": 1000,
-        "bylines-TOTAL_FORMS": len(bylines),
-        "bylines-INITIAL_FORMS": 0,
-    }
-    for i, block in enumerate(blocks):
-        for key, value in {"position": i, "kind": "text", **block}.items():
-            data[f"blocks-{i}-{key}"] = value
-    for i, byline in enumerate(bylines):
-        for key, value in {"position": i, **byline}.items():
-            data[f"bylines-{i}-{key}"] = value
-    data.update(fields)
-    return data
 
 
 def edit_form(entry: Entry, action="save", **fields):
