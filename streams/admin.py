@@ -398,9 +398,24 @@ class BlockInline(PublisherScopedInline, admin.StackedInline):
     readonly_fields = ["image_preview"]
     fieldsets = [
         (None, {"fields": ["position", "kind", "body"]}),
-        ("Quote", {"fields": ["source", "cited_url", "original", "original_language"]}),
-        ("Image", {"fields": ["upload", "image_preview", "alt_text", "caption", "credit"]}),
+        (
+            "Quote",
+            {
+                "classes": ["block-quote-fields"],
+                "fields": ["source", "cited_url", "original", "original_language"],
+            },
+        ),
+        (
+            "Image",
+            {
+                "classes": ["block-image-fields"],
+                "fields": ["upload", "image_preview", "alt_text", "caption", "credit"],
+            },
+        ),
     ]
+
+    class Media:
+        js = ["js/admin-blocks.js"]
 
     def get_formset(self, request: HttpRequest, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

@@ -11,6 +11,10 @@ import shutil
 import warnings
 
 import pytest
+from allauth.account.models import EmailAddress
+
+from streams.models import Membership
+from tests import factories
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -67,3 +71,15 @@ def desktop(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def editor(db):
+    """An editor of "The Interpreter" with a verified address: editor@example.org."""
+    user = factories.UserFactory(email="editor@example.org", is_staff=True)
+    factories.ProfileFactory(user=user, display_name="James Miller", handle="james-miller")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    publisher = factories.PublisherFactory(name="The Interpreter", slug="interpreter")
+    Membership.objects.create(publisher=publisher, user=user, role=Membership.Role.EDITOR)
+    factories.StreamFactory(publisher=publisher, title="Syria: December 23", slug="syria")
+    return user

@@ -5,26 +5,13 @@ from __future__ import annotations
 import io
 
 import pytest
-from allauth.account.models import EmailAddress
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from streams.models import Block, Entry, Membership, Source
-from tests import factories
-from tests.factories import PASSWORD
+from streams.models import Block, Entry, Source
+from tests.browser.admin_pages import add_block, sign_in, type_into_editor
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def editor(db):
-    user = factories.UserFactory(email="editor@example.org", is_staff=True)
-    factories.ProfileFactory(user=user, display_name="James Miller", handle="james-miller")
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    publisher = factories.PublisherFactory(name="The Interpreter", slug="interpreter")
-    Membership.objects.create(publisher=publisher, user=user, role=Membership.Role.EDITOR)
-    factories.StreamFactory(publisher=publisher, title="Syria: December 23", slug="syria")
-    return user
 
 
 @pytest.fixture
@@ -34,27 +21,6 @@ def photo(tmp_path):
     Image.new("RGB", (800, 500), (40, 90, 160)).save(buffer, "PNG")
     path.write_bytes(buffer.getvalue())
     return path
-
-
-def sign_in(page: Page, live_server) -> None:
-    page.goto(live_server.url + "/accounts/login/")
-    page.locator('input[name="login"]').fill("editor@example.org")
-    page.locator('input[name="password"]').fill(PASSWORD)
-    page.locator('input[name="password"]').press("Enter")
-    page.wait_for_load_state()
-
-
-def add_block(page: Page, index: int, kind: str) -> None:
-    if index > 0:
-        page.locator("#blocks-group .add-row a").click()
-    page.locator(f"#id_blocks-{index}-kind").select_option(kind)
-
-
-def type_into_editor(page: Page, index: int, text: str) -> None:
-    # The first editor of the block is its body; the menu bar has ProseMirror pickers too.
-    editor = page.locator(f"#blocks-{index} .prose-editor > .ProseMirror").first
-    editor.click()
-    page.keyboard.type(text)
 
 
 def test_editor_writes_text_quote_with_new_source_and_image_then_publishes(
