@@ -74,6 +74,28 @@ def test_disallowed_markup_is_stored_cleaned(admin_client_, stream_a):
     assert Block.objects.get().body == "<p>Fact</p>"
 
 
+def test_every_rich_text_field_of_a_quote_is_stored_cleaned(admin_client_, stream_a, source):
+    data = entry_form(
+        stream_a,
+        blocks=[
+            {
+                "kind": "quote",
+                "source": source.pk,
+                "body": '<p>Said <a href="javascript:alert(1)">this</a></p>',
+                "original": '<p onmouseover="x()">Сказал<img src=x onerror=alert(1)></p>',
+                "original_language": "ru",
+            }
+        ],
+        title="Break\x1bing",
+    )
+    response = admin_client_.post(ADD_URL, data)
+    assert response.status_code == 302
+    block = Block.objects.get()
+    assert block.body == '<p>Said <a rel="nofollow noopener">this</a></p>'
+    assert block.original == "<p>Сказал</p>"
+    assert Entry.objects.get().title == "Breaking"
+
+
 def test_block_empty_after_cleaning_is_refused_and_nothing_is_saved(admin_client_, stream_a):
     data = entry_form(stream_a, blocks=[{"body": "<script>alert(1)</script><p> </p>"}])
     response = admin_client_.post(ADD_URL, data)
