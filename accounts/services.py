@@ -25,6 +25,7 @@ from django.utils.text import slugify
 
 from accounts.models import Profile, User
 from invitations.models import Invitation, InvitationRequest
+from streams import live
 from streams.models import Byline, Entry, Follow, Membership
 
 logger = logging.getLogger(__name__)
@@ -288,6 +289,8 @@ def account_delete(*, user: User) -> None:
     profile = Profile.objects.filter(user=user).first()
     files: list[str] = []
     if profile is not None:
+        # update() sends no signal: the streams showing these bylines change for readers.
+        live.streams_bylined_changed(profile.pk)
         Byline.objects.filter(profile=profile).update(profile=None, name=profile.display_name)
         files = _avatar_names(profile)
     _invitation_requests_of(user).delete()

@@ -189,6 +189,9 @@ X_FRAME_OPTIONS = "DENY"
 
 # Stream pages show this many entries before "Load older".
 STREAM_PAGE_SIZE = env.int("STREAM_PAGE_SIZE", default=20)
+# Every open stream page follows the interval in each poll's answer, so raising this slows
+# all readers at once (a kill switch under load).
+LIVE_POLL_INTERVAL_MS = env.int("LIVE_POLL_INTERVAL_MS", default=5000)
 
 LOGGING = {
     "version": 1,

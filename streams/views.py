@@ -1,27 +1,44 @@
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from streams import services
+from streams import live, services
 from streams.admin_scoping import entries_for
-from streams.models import ENTRY_DISPLAY_PREFETCHES, Entry, Follow, Publisher, Source, Stream
+from streams.models import (
+    ENTRY_DISPLAY_PREFETCHES,
+    Entry,
+    Follow,
+    Publisher,
+    Source,
+    Stream,
+    reads_members_only,
+)
 from streams.paging import Cursor, cursor_from_request, page_from_request, wants_oldest_first
 
-UPDATES_INTERVAL_MS = 10_000
+UPDATES_INTERVAL_MS = 5_000
+UPDATES_WATCHED = 50
+ANSWER_TIMEOUT = 600
+LIVE_EDIT_MARGIN = timedelta(minutes=2)
 UPDATES_MAX_ENTRIES = 50
 MEMBER_HOME_STREAMS = 8
 MEMBERS_ONLY_MESSAGE = (
@@ -29,9 +46,10 @@ MEMBERS_ONLY_MESSAGE = (
 )
 
 
-def _updates_url(stream: Stream, newest: Entry | None) -> str:
+def _updates_url(stream: Stream, cursor: Cursor | None, version: int) -> str:
     url = reverse("streams:updates", kwargs={"slug": stream.slug})
-    return f"{url}?after={Cursor.of(newest).encode()}" if newest else url
+    query = {"after": cursor.encode()} if cursor else {}
+    return f"{url}?{urlencode({**query, 'v': version})}"
 
 
 def _private_if_members_only(response: HttpResponse, stream: Stream) -> HttpResponse:
@@ -113,6 +131,8 @@ def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Through the related manager every entry knows its stream without a query.
     visible = stream.entries.published()
     oldest_first = wants_oldest_first(request)
+    # Read before the entries: the page's script then never misses a change after it.
+    version = live.stream_version(stream.pk)
     page = page_from_request(request, visible, oldest_first=oldest_first)
     pinned = list(visible.filter(pinned=True).newest_first()) if page.is_first else []
     # One prefetch for pinned and paged entries together keeps the query count constant.
@@ -129,7 +149,7 @@ def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "publisher": stream.publisher,
             "pinned": pinned,
             "page": page,
-            "updates_url": _updates_url(stream, newest),
+            "updates_url": _updates_url(stream, Cursor.of(newest) if newest else None, version),
             "live_updates": _live_updates(request),
         },
     )
@@ -190,33 +210,101 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "streams/source_detail.html", {"source": source, "page": page})
 
 
-def stream_updates(request: HttpRequest, slug: str) -> JsonResponse:
-    """New entries since the reader's cursor, as rendered HTML, and where to ask next."""
+def _client_version(request: HttpRequest) -> int | None:
+    """The version the reader's page holds (``?v=``); a malformed one is a 404."""
+    raw = request.GET.get("v")
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raise Http404("That update link is malformed.")
+    return int(raw)
+
+
+def stream_updates(request: HttpRequest, slug: str) -> HttpResponse:
+    """New entries since the reader's cursor as rendered HTML, what changed, where to ask next.
+
+    An unchanged stream is answered from the cache without a query: the answer is keyed
+    on the stream's content version, which every change to the stream moves on.
+    """
+    after = cursor_from_request(request, "after")
+    held = _client_version(request)
+    meta = live.stream_meta(slug)
+    if meta is None:
+        raise Http404
     # A members-only stream is a plain 404 here for anonymous readers: a script polls
     # this, and a redirect to an HTML sign-in page would help nobody.
-    stream = get_object_or_404(Stream.objects.visible_to(request.user).with_publisher(), slug=slug)
-    after = cursor_from_request(request, "after")
-    newer = stream.entries.published()
-    if after is not None:
-        newer = newer.filter(after.newer_q())
+    if meta["members_only"] and not reads_members_only(request.user):
+        raise Http404
+    key = f"live:answer:{meta['id']}:{meta['version']}:{after.encode() if after else ''}:{held}"
+    answer = cache.get(key)
+    if answer is None:
+        body = json.dumps(_updates_answer(meta, after, held), cls=DjangoJSONEncoder).encode()
+        answer = (body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
+        cache.set(key, answer, ANSWER_TIMEOUT)
+    body, etag = answer
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json")
+    response["ETag"] = etag
+    if meta["members_only"]:
+        patch_cache_control(response, private=True, max_age=0)
+    else:
+        # Short enough for a live page; long enough for a CDN to absorb the polling.
+        patch_cache_control(
+            response, public=True, max_age=5, stale_while_revalidate=30, stale_if_error=300
+        )
+    return response
+
+
+def _updates_answer(meta: dict, after: Cursor | None, held: int | None) -> dict:
+    # All the entry template needs of its stream is in the cached facts: no query for it.
+    stream = Stream(
+        pk=meta["id"], slug=meta["slug"], visibility=meta["visibility"], status=meta["status"]
+    )
+    visible = stream.entries.published()
+    newer = visible.filter(after.newer_q()) if after is not None else visible
     entries = list(newer.for_display().oldest_first()[:UPDATES_MAX_ENTRIES])
     newest = entries[-1] if entries else None
+    recent = dict(visible.newest_first().values_list("id", "modified_at")[:UPDATES_WATCHED])
+    pinned = list(visible.filter(pinned=True).newest_first().values_list("id", flat=True))
+    changed: list[Entry] = []
+    removed: list[int] = []
+    if held is not None and held < meta["version"]:
+        # The version is a clock in milliseconds (see live.stream_version_bump); the
+        # margin covers transactions that saved a row before an earlier bump.
+        since = datetime.fromtimestamp(held / 1000, tz=UTC) - LIVE_EDIT_MARGIN
+        new_ids = {entry.pk for entry in entries}
+        changed_ids = [pk for pk, stamp in recent.items() if stamp >= since and pk not in new_ids]
+        if changed_ids:
+            changed = list(visible.filter(pk__in=changed_ids).for_display().newest_first())
+        removed = list(
+            stream.entries.filter(modified_at__gte=since)
+            .exclude(pk__in=visible.values("pk"))
+            .values_list("id", flat=True)
+        )
     # Newest first, like the page they are added to; rendered by the page's own template.
     html = render_to_string(
-        "streams/stream_detail.html#entry-items",
-        {"entries": entries[::-1], "stream": stream},
-        request=request,
+        "streams/stream_detail.html#entry-items", {"entries": entries[::-1], "stream": stream}
     )
-    response = JsonResponse(
-        {
-            "count": len(entries),
-            "html": html.strip(),
-            "next": _updates_url(stream, newest) if newest else request.get_full_path(),
-            "interval": UPDATES_INTERVAL_MS,
-            "live": stream.is_live,
-        }
-    )
-    return _private_if_members_only(response, stream)
+    return {
+        "count": len(entries),
+        "html": html.strip(),
+        "next": _updates_url(stream, Cursor.of(newest) if newest else after, meta["version"]),
+        "interval": getattr(settings, "LIVE_POLL_INTERVAL_MS", UPDATES_INTERVAL_MS),
+        "live": meta["live"],
+        "version": meta["version"],
+        "visible": {str(pk): stamp.isoformat() for pk, stamp in recent.items()},
+        "changed": [entry.pk for entry in changed],
+        "changed_html": {
+            str(entry.pk): render_to_string(
+                "includes/entry.html", {"entry": entry, "heading": "h3"}
+            ).strip()
+            for entry in changed
+        },
+        "removed": removed,
+        "pinned": pinned,
+    }
 
 
 # Follows ---------------------------------------------------------------------------------

@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
+from streams import live
 from streams.models import Membership
 from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Stream versions and cached poll answers are keyed on ids a new test may reuse.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _versions_bump_at_once(request, monkeypatch):
+    # Most tests run in a transaction that never commits, so commit hooks would never
+    # bump a stream's version; tests with real commits keep the real hook.
+    if "transactional_db" in request.fixturenames or any(
+        marker.kwargs.get("transaction") for marker in request.node.iter_markers("django_db")
+    ):
+        return
+    monkeypatch.setattr(live, "_after_commit", lambda bump: bump())
 
 
 @pytest.fixture(autouse=True)

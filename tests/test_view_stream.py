@@ -336,7 +336,7 @@ def test_quote_without_translation_has_no_original_section(client, stream_a, sou
 
     response = client.get(URL)
 
-    assertNotContains(response, "<details")
+    assertNotContains(response, 'class="quote__original"')
 
 
 def test_bylines_link_profiles_and_join_two_names_with_and(client, stream_a, james):
@@ -417,14 +417,14 @@ def test_entry_list_carries_the_updates_url_with_the_newest_entry_as_cursor(clie
     url = updates_url(response)
     assert url is not None
     assert url.startswith("/streams/syria/updates/")
-    assert url.endswith(f"_{newest.pk}")
+    assert f"_{newest.pk}&v=" in url, "the cursor of the newest entry, then the version"
     assert client.get(url).json()["next"] == url, "nothing is newer than the newest entry"
 
 
 def test_empty_stream_still_carries_an_updates_url(client, stream_a):
     response = client.get(URL)
 
-    assert updates_url(response) == "/streams/syria/updates/"
+    assert re.fullmatch(r"/streams/syria/updates/\?v=[0-9]+", updates_url(response))
 
 
 # The reader's order
@@ -529,7 +529,7 @@ def test_newest_first_pages_of_a_reader_who_prefers_oldest_stay_newest_first(
 def test_updates_url_carries_the_newest_entry_in_oldest_first_order_too(oldest_first_reader, five):
     response = oldest_first_reader.get(URL)
 
-    assert updates_url(response).endswith(f"_{five[-1].pk}")
+    assert f"_{five[-1].pk}&v=" in updates_url(response)
 
 
 # How new entries arrive, for the script of a later issue

@@ -60,7 +60,7 @@ def test_updates_return_entries_newer_than_the_cursor_newest_first_as_html(clien
     assertInHTML(
         f'<a href="/streams/syria/entries/{later.pk}/">Later</a>', payload["html"], count=1
     )
-    assert payload["next"] == f"{URL}?after={Cursor.of(later).encode()}"
+    assert payload["next"] == f"{URL}?after={Cursor.of(later).encode()}&v={payload['version']}"
     assert isinstance(payload["interval"], int)
     assert payload["interval"] > 0
     assert payload["live"] is True
@@ -175,17 +175,41 @@ def test_updates_of_an_unknown_stream_give_404(client, db):
     assert client.get("/streams/no-such-stream/updates/").status_code == 404
 
 
-def test_polling_with_nothing_new_costs_two_queries(
+def test_polling_a_stream_first_costs_a_few_queries(
     client, stream_a, django_assert_max_num_queries
 ):
     for n in range(5):
         factories.EntryFactory(stream=stream_a, published_at=minutes_ago(n + 1))
     poll = _poll_url(client)
 
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(5):
         payload = client.get(poll).json()
 
     assert payload["count"] == 0
+
+
+def test_polling_an_unchanged_stream_again_costs_no_query(
+    client, stream_a, django_assert_num_queries
+):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(1))
+    poll = _poll_url(client)
+    client.get(poll)
+
+    with django_assert_num_queries(0):
+        response = client.get(poll)
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+
+
+def test_polling_a_stream_first_seen_by_the_poll_costs_no_query_the_second_time(
+    client, stream_a, django_assert_num_queries
+):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(1))
+    client.get(URL)
+
+    with django_assert_num_queries(0):
+        assert client.get(URL).status_code == 200
 
 
 def test_polling_costs_the_same_queries_however_many_entries_are_new(
@@ -197,7 +221,116 @@ def test_polling_costs_the_same_queries_however_many_entries_are_new(
             stream=stream_a, published_at=minutes_ago(n + 1), quotes=[source], bylines=[profile]
         )
 
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(9):
         payload = client.get(URL).json()
 
     assert len(_ids(payload)) == 10
+
+
+def test_an_unchanged_poll_answers_304_to_its_etag(client, stream_a):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(1))
+    poll = _poll_url(client)
+    first = client.get(poll)
+
+    again = client.get(poll, headers={"If-None-Match": first["ETag"]})
+
+    assert first["ETag"].startswith('"')
+    assert again.status_code == 304
+    assert again["ETag"] == first["ETag"]
+
+
+def test_a_public_stream_may_be_cached_briefly_by_a_cdn(client, stream_a):
+    response = client.get(_poll_url(client))
+
+    for directive in ["public", "max-age=5", "stale-while-revalidate=30", "stale-if-error=300"]:
+        assert directive in response["Cache-Control"]
+
+
+def test_a_members_only_stream_is_polled_privately_by_a_member(client_as, member, stream_a):
+    Stream.objects.filter(pk=stream_a.pk).update(visibility=Stream.Visibility.MEMBERS)
+    client = client_as(member)
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"]
+    assert "public" not in response["Cache-Control"]
+
+
+def test_a_members_only_stream_cached_for_a_member_stays_404_for_anonymous_readers(
+    client, client_as, member, stream_a
+):
+    factories.EntryFactory(stream=stream_a)
+    Stream.objects.filter(pk=stream_a.pk).update(visibility=Stream.Visibility.MEMBERS)
+    assert client_as(member).get(URL).status_code == 200
+
+    assert client.get(URL).status_code == 404
+
+
+def test_a_stream_made_members_only_is_404_for_anonymous_readers_on_the_next_poll(client, stream_a):
+    assert client.get(URL).status_code == 200
+    stream_a.visibility = Stream.Visibility.MEMBERS
+    stream_a.save()
+
+    assert client.get(URL).status_code == 404
+
+
+@pytest.mark.parametrize("version", ["abc", "-1", "1" * 30])
+def test_updates_with_a_malformed_version_give_404(client, stream_a, version):
+    assert client.get(URL, {"v": version}).status_code == 404
+
+
+def test_the_next_poll_after_an_edit_brings_the_entry_as_it_is_now(client, stream_a):
+    from streams import services
+
+    entry = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
+    poll = _poll_url(client)
+    assert client.get(poll).json()["changed"] == []
+
+    services.entry_record_edit(entry=entry, note="A name was misspelt.")
+    payload = client.get(poll).json()
+
+    assert payload["changed"] == [entry.pk]
+    assert "A name was misspelt." in payload["changed_html"][str(entry.pk)]
+    assert payload["count"] == 0
+
+
+def test_the_next_poll_after_an_unpublish_reports_the_entry_removed(client, stream_a):
+    from streams import services
+
+    entry = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
+    poll = _poll_url(client)
+
+    services.entry_unpublish(entry=entry)
+    payload = client.get(poll).json()
+
+    assert payload["removed"] == [entry.pk]
+    assert str(entry.pk) not in payload["visible"]
+
+
+def test_the_next_poll_after_a_deletion_no_longer_lists_the_entry(client, stream_a):
+    kept = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(10))
+    entry = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
+    poll = _poll_url(client)
+
+    entry.delete()
+    payload = client.get(poll).json()
+
+    assert list(payload["visible"]) == [str(kept.pk)]
+
+
+def test_the_next_poll_after_pinning_lists_the_pinned_entry(client, stream_a):
+    from streams import services
+
+    entry = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
+    poll = _poll_url(client)
+
+    services.entry_pin(entry=entry, pinned=True)
+
+    assert client.get(poll).json()["pinned"] == [entry.pk]
+
+
+def test_the_interval_comes_from_the_setting(client, stream_a, settings):
+    settings.LIVE_POLL_INTERVAL_MS = 1234
+
+    assert client.get(URL).json()["interval"] == 1234

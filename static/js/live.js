@@ -1,0 +1,175 @@
+// Live updates of a stream page. The page works without this file; here it polls the URL
+// in #entries' data-updates-url and applies what the server sends: new entries (at once or
+// behind a button, per data-live-updates), edits in place, removals. The server's answer
+// carries the next URL and the interval, so it can slow every reader down at once.
+(function () {
+  "use strict";
+  var list = document.getElementById("entries");
+  if (!list || !list.dataset.updatesUrl || !window.fetch) return;
+
+  var MAX_BACKOFF = 60000;
+  var WATCHED = 50;
+  var url = list.dataset.updatesUrl;
+  var interval = 5000;
+  var failures = 0;
+  var timer = null;
+  var oldestFirst = list.dataset.order === "oldest";
+  var useButton = list.dataset.liveUpdates === "button";
+  var baseTitle = document.title;
+  var unseen = 0;
+  var held = document.createElement("template");
+
+  var region = document.createElement("div");
+  region.className = "visually-hidden";
+  region.setAttribute("aria-live", "polite");
+  region.setAttribute("data-live-region", "");
+  list.parentNode.insertBefore(region, list);
+
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "button live-updates__button";
+  button.hidden = true;
+  list.parentNode.insertBefore(button, list);
+
+  function plural(n) {
+    return n === 1 ? "1 new entry" : n + " new entries";
+  }
+
+  function articles() {
+    return Array.prototype.slice.call(list.querySelectorAll("article[data-entry-id]"));
+  }
+
+  function showCount() {
+    document.title = unseen ? "(" + unseen + ") " + baseTitle : baseTitle;
+  }
+
+  function insert(fragment) {
+    var empty = list.querySelector(".empty");
+    if (empty) empty.remove();
+    if (oldestFirst) {
+      // Oldest first: new entries belong at the end, in the order they came.
+      var nodes = Array.prototype.slice.call(fragment.childNodes).reverse();
+      nodes.forEach(function (node) { list.appendChild(node); });
+    } else {
+      list.insertBefore(fragment, list.firstChild);
+    }
+  }
+
+  function release() {
+    insert(held.content);
+    held = document.createElement("template");
+    button.hidden = true;
+    if (document.visibilityState === "visible") {
+      unseen = 0;
+      showCount();
+    }
+  }
+
+  button.addEventListener("click", release);
+
+  function addEntries(html, count) {
+    var incoming = document.createElement("template");
+    incoming.innerHTML = html;
+    // A poll may repeat an entry already shown or held; keep one copy.
+    incoming.content.querySelectorAll("article[data-entry-id]").forEach(function (node) {
+      var id = node.dataset.entryId;
+      var shown = list.querySelector('article[data-entry-id="' + id + '"]');
+      var waiting = held.content.querySelector('article[data-entry-id="' + id + '"]');
+      if (shown || waiting) node.remove();
+    });
+    var fresh = incoming.content.querySelectorAll("article[data-entry-id]").length;
+    if (!fresh) return;
+    if (useButton) {
+      held.content.insertBefore(incoming.content, held.content.firstChild);
+      var total = held.content.querySelectorAll("article[data-entry-id]").length;
+      button.textContent = "Show " + plural(total);
+      button.hidden = false;
+    } else {
+      insert(incoming.content);
+    }
+    if (document.visibilityState !== "visible" || useButton) {
+      unseen += fresh;
+      showCount();
+    }
+    region.textContent = plural(fresh) + (useButton ? ": use the button above the entries to show them." : ".");
+  }
+
+  function replaceChanged(changedHtml) {
+    Object.keys(changedHtml || {}).forEach(function (id) {
+      var current = list.querySelector('article[data-entry-id="' + id + '"]');
+      if (!current) return;
+      var incoming = document.createElement("template");
+      incoming.innerHTML = changedHtml[id];
+      var article = incoming.content.querySelector("article");
+      if (article) current.replaceWith(article);
+    });
+  }
+
+  function removeGone(removed, visible) {
+    (removed || []).forEach(function (id) {
+      var current = list.querySelector('article[data-entry-id="' + id + '"]');
+      if (current) current.remove();
+    });
+    if (!visible) return;
+    // Within the newest entries the server lists, one it no longer lists was deleted.
+    var shown = articles();
+    if (oldestFirst) shown.reverse();
+    shown = shown.slice(0, WATCHED);
+    var lastListed = -1;
+    shown.forEach(function (node, index) {
+      if (visible[node.dataset.entryId]) lastListed = index;
+    });
+    shown.forEach(function (node, index) {
+      if (index < lastListed && !visible[node.dataset.entryId]) node.remove();
+    });
+    if (lastListed === -1 && Object.keys(visible).length === 0) {
+      shown.forEach(function (node) { node.remove(); });
+    }
+  }
+
+  function apply(data) {
+    if (typeof data.interval === "number" && data.interval > 0) interval = data.interval;
+    removeGone(data.removed, data.visible);
+    replaceChanged(data.changed_html);
+    if (data.count && data.html) addEntries(data.html, data.count);
+    if (data.next) url = data.next;
+  }
+
+  function delay() {
+    var wait = failures ? Math.min(interval * Math.pow(2, failures), MAX_BACKOFF) : interval;
+    // A tab nobody looks at need not be up to the second.
+    return document.hidden ? wait * 4 : wait;
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(poll, delay());
+  }
+
+  function poll() {
+    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-cache" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (data) {
+        failures = 0;
+        apply(data);
+      })
+      .catch(function () {
+        failures += 1;
+      })
+      .then(schedule);
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && !useButton) {
+      unseen = 0;
+      showCount();
+    }
+  });
+
+  // At once: the answer brings the interval the server wants, and anything published
+  // while the page loaded.
+  poll();
+})();

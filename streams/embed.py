@@ -1,0 +1,41 @@
+"""A stream for other sites to frame: its entries without our chrome."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.views.decorators.clickjacking import xframe_options_exempt
+
+from streams.models import Stream
+
+EMBED_ENTRIES = 20
+EMBED_HEIGHT = 600
+
+
+@xframe_options_exempt
+def stream_embed(request: HttpRequest, slug: str) -> HttpResponse:
+    # Public streams only, even for a signed-in reader: an embed is shown on pages we
+    # do not control, to readers who are not the one who copied it.
+    stream = get_object_or_404(Stream.objects.public().with_publisher(), slug=slug)
+    entries = list(stream.entries.published().newest_first().for_display()[:EMBED_ENTRIES])
+    response = render(
+        request,
+        "streams/embed.html",
+        {"stream": stream, "publisher": stream.publisher, "entries": entries},
+    )
+    # The one page any site may frame; every other keeps X-Frame-Options: DENY.
+    response["Content-Security-Policy"] = "frame-ancestors *"
+    return response
+
+
+def embed_snippet(request: HttpRequest, stream: Stream) -> str:
+    """The HTML another site pastes to show ``stream``."""
+    url = request.build_absolute_uri(reverse("streams:embed", kwargs={"slug": stream.slug}))
+    return format_html(
+        '<iframe src="{}" title="{}" width="100%" height="{}" loading="lazy"></iframe>',
+        url,
+        f"{stream.title} — {stream.publisher.name}",
+        EMBED_HEIGHT,
+    )

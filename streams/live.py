@@ -1,0 +1,180 @@
+"""A per-stream content version in the cache, bumped in this one place on every change.
+
+The updates endpoint keys its cached answers on the version, so an unchanged stream
+is answered from the cache without a query, and any change is seen on the next poll.
+
+How changes reach here, and why: the services change entries, but so do the admin's
+inline formsets (blocks, bylines), its delete actions and profile or source edits
+elsewhere. Rather than trust every one of those paths to remember a call, receivers on
+``post_save``/``post_delete`` of each model readers see in a stream bump the version;
+they hold no business logic, and the bump runs after commit. The few writes that bypass
+signals (queryset ``update()`` in ``sources_merge`` and ``account_delete``) call
+``streams_changed`` themselves.
+
+The bump waits for the commit so that a reader who sees the new version also sees the
+new rows; one who reads the old version and the new rows merely caches newer data
+under a key that is already on its way out.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
+
+from accounts.models import Profile
+from streams.models import Block, Byline, Entry, Source, Stream
+
+# Versions outlive any answer cached under them: a version lost to eviction comes back
+# as the present time in milliseconds, above any value counted from an earlier start.
+VERSION_TIMEOUT = 7 * 24 * 3600
+
+
+def _version_key(stream_id: int) -> str:
+    return f"live:version:{stream_id}"
+
+
+def _now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def stream_version(stream_id: int) -> int:
+    """The stream's content version: it grows whenever readers would see something new."""
+    key = _version_key(stream_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, _now_ms(), VERSION_TIMEOUT)
+        version = cache.get(key, _now_ms())
+    return int(version)
+
+
+def stream_version_bump(stream_id: int) -> int:
+    """Move the version on at once; each call yields a new, larger value.
+
+    ``incr`` is atomic in every shared cache, so two concurrent bumps never land on the
+    same value; the version then catches up with the clock in milliseconds, which lets
+    the endpoint ask for entries modified since a version the reader holds.
+    """
+    key = _version_key(stream_id)
+    try:
+        version = cache.incr(key)
+    except ValueError:
+        cache.add(key, _now_ms(), VERSION_TIMEOUT)
+        version = cache.incr(key)
+    if (behind := _now_ms() - version) > 0:
+        version = cache.incr(key, behind)
+    return version
+
+
+def _after_commit(bump) -> None:
+    transaction.on_commit(bump)
+
+
+def stream_changed(stream_id: int) -> None:
+    """Bump the stream's version once the current transaction commits (at once outside one)."""
+    _after_commit(lambda: stream_version_bump(stream_id))
+
+
+def streams_changed(stream_ids: Iterable[int]) -> None:
+    for stream_id in set(stream_ids):
+        stream_changed(stream_id)
+
+
+def _stream_ids_quoting(source_id: int) -> list[int]:
+    return list(
+        Entry.objects.filter(blocks__source_id=source_id)
+        .values_list("stream_id", flat=True)
+        .distinct()
+    )
+
+
+def _stream_ids_bylined(profile_id: int) -> list[int]:
+    return list(
+        Entry.objects.filter(bylines__profile_id=profile_id)
+        .values_list("stream_id", flat=True)
+        .distinct()
+    )
+
+
+def streams_quoting_changed(source_id: int) -> None:
+    """Bump every stream quoting the source, found after commit in one query."""
+    _after_commit(lambda: [stream_version_bump(pk) for pk in set(_stream_ids_quoting(source_id))])
+
+
+def streams_bylined_changed(profile_id: int) -> None:
+    """Bump every stream with an entry bylined by the profile, as the bylines are now."""
+    streams_changed(_stream_ids_bylined(profile_id))
+
+
+@receiver([post_save, post_delete], sender=Entry, dispatch_uid="live_entry")
+def _entry_changed(sender, instance: Entry, **kwargs) -> None:
+    stream_changed(instance.stream_id)
+
+
+@receiver([post_save, post_delete], sender=Block, dispatch_uid="live_block")
+@receiver([post_save, post_delete], sender=Byline, dispatch_uid="live_byline")
+def _part_changed(sender, instance: Block | Byline, **kwargs) -> None:
+    # The entry's stream id without loading the entry: one small query at most.
+    stream_id = Entry.objects.filter(pk=instance.entry_id).values_list("stream_id", flat=True)
+    _after_commit(lambda: [stream_version_bump(pk) for pk in stream_id])
+
+
+@receiver([post_save, post_delete], sender=Stream, dispatch_uid="live_stream")
+def _stream_changed(sender, instance: Stream, **kwargs) -> None:
+    stream_changed(instance.pk)
+
+
+@receiver([post_save, post_delete], sender=Source, dispatch_uid="live_source")
+def _source_changed(sender, instance: Source, **kwargs) -> None:
+    streams_quoting_changed(instance.pk)
+
+
+@receiver(post_save, sender=Profile, dispatch_uid="live_profile")
+def _profile_changed(sender, instance: Profile, **kwargs) -> None:
+    _after_commit(lambda: [stream_version_bump(pk) for pk in set(_stream_ids_bylined(instance.pk))])
+
+
+def stream_meta(slug: str) -> dict | None:
+    """What the updates endpoint needs to know of a shown stream, from the cache.
+
+    Cached with the version it was read at, so any change to the stream (its visibility,
+    its status, a scheduled entry coming due) makes the next poll read it afresh. None for
+    a stream that does not exist or readers may not see.
+    """
+    key = f"live:stream:{slug}"
+    meta = cache.get(key)
+    if meta is not None:
+        due = meta["due"]
+        if due is not None and due <= time.time():
+            # A scheduled entry became visible without any write to announce it.
+            stream_version_bump(meta["id"])
+        elif stream_version(meta["id"]) == meta["version"]:
+            return meta
+    stream = Stream.objects.filter(slug=slug, status__in=Stream.SHOWN_STATUSES).first()
+    if stream is None:
+        return None
+    # Read before the rows, so what is cached is at least as new as its version.
+    version = stream_version(stream.pk)
+    due = (
+        stream.entries.filter(status=Entry.Status.SCHEDULED, published_at__gt=timezone.now())
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    meta = {
+        "id": stream.pk,
+        "slug": stream.slug,
+        "visibility": stream.visibility,
+        "status": stream.status,
+        "members_only": stream.is_members_only,
+        "live": stream.is_live,
+        "version": version,
+        "due": due.timestamp() if due else None,
+    }
+    cache.set(key, meta, VERSION_TIMEOUT)
+    return meta

@@ -1,0 +1,116 @@
+"""An open stream page follows the stream without a reload (static/js/live.js)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from accounts.models import User
+from streams import services
+from tests import factories
+from tests.browser.admin_pages import sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _fast_polling(settings):
+    settings.LIVE_POLL_INTERVAL_MS = 500
+
+
+@pytest.fixture
+def stream(db):
+    stream = factories.StreamFactory(title="Syria: December 23", slug="syria")
+    factories.EntryFactory(stream=stream, title="First entry")
+    return stream
+
+
+def _publish(stream, title: str):
+    return services.entry_create(stream=stream, title=title, blocks=[services.TextBlock("Text")])
+
+
+def _open(page, live_server, stream) -> None:
+    page.goto(f"{live_server.url}/streams/{stream.slug}/")
+    expect(page.locator("#entries article")).to_have_count(1)
+    # The first poll, before any change, so the page holds a version to compare with.
+    page.wait_for_timeout(700)
+
+
+def test_a_published_entry_appears_at_once_for_a_reader_who_chose_so(live_server, desktop, editor):
+    User.objects.filter(pk=editor.pk).update(live_updates=User.LiveUpdates.INSERT)
+    stream = editor.memberships.first().publisher.streams.first() or factories.StreamFactory(
+        publisher=editor.memberships.first().publisher, slug="syria"
+    )
+    factories.EntryFactory(stream=stream, title="First entry")
+    sign_in(desktop, live_server)
+    _open(desktop, live_server, stream)
+
+    started = time.monotonic()
+    entry = _publish(stream, "Breaking: talks resume")
+    expect(desktop.locator("#entries article").first).to_contain_text(
+        "Breaking: talks resume", timeout=5000
+    )
+    print(f"\npublish-to-visible: {(time.monotonic() - started) * 1000:.0f} ms (interval 500 ms)")
+    expect(desktop.locator("[data-live-region]")).to_have_text("1 new entry.")
+
+    services.entry_record_edit(entry=entry, note="The venue was wrong.")
+    expect(desktop.locator(f'#entries [data-entry-id="{entry.pk}"]')).to_contain_text(
+        "The venue was wrong.", timeout=5000
+    )
+
+    services.entry_unpublish(entry=entry)
+    expect(desktop.locator(f'#entries [data-entry-id="{entry.pk}"]')).to_have_count(0, timeout=5000)
+
+
+def test_anonymous_readers_get_new_entries_behind_a_button(live_server, desktop, stream):
+    _open(desktop, live_server, stream)
+
+    _publish(stream, "Breaking: talks resume")
+    button = desktop.get_by_role("button", name="Show 1 new entry")
+    expect(button).to_be_visible(timeout=5000)
+    expect(desktop.locator("#entries article")).to_have_count(1)
+    expect(desktop).to_have_title(
+        "(1) Syria: December 23 — " + stream.publisher.name + " · Pressimus"
+    )
+    expect(desktop.locator("[data-live-region]")).to_contain_text("1 new entry")
+    focused = desktop.evaluate("document.activeElement.tagName")
+
+    button.click()
+
+    expect(desktop.locator("#entries article")).to_have_count(2)
+    expect(desktop.locator("#entries article").first).to_contain_text("Breaking: talks resume")
+    expect(button).to_be_hidden()
+    assert not desktop.title().startswith("(")
+    assert focused == "BODY", "an announcement never moves focus"
+
+
+def test_a_deleted_entry_disappears(live_server, desktop, stream):
+    doomed = _publish(stream, "Retracted")
+    _open_with(desktop, live_server, stream, count=2)
+
+    doomed.delete()
+
+    expect(desktop.locator(f'#entries [data-entry-id="{doomed.pk}"]')).to_have_count(
+        0, timeout=5000
+    )
+    expect(desktop.locator("#entries article")).to_have_count(1)
+
+
+def _open_with(page, live_server, stream, *, count: int) -> None:
+    page.goto(f"{live_server.url}/streams/{stream.slug}/")
+    expect(page.locator("#entries article")).to_have_count(count)
+    page.wait_for_timeout(700)
+
+
+def test_without_javascript_the_page_still_lists_entries(live_server, browser, stream):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/streams/{stream.slug}/")
+        expect(page.locator("#entries article")).to_have_count(1)
+        expect(page.locator("#entries article")).to_contain_text("First entry")
+        expect(page.locator("[data-live-region]")).to_have_count(0)
+    finally:
+        context.close()
