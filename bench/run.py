@@ -46,6 +46,10 @@ SMALL = "stream, small"
 PERMALINK = "permalink, large"
 PAGE_2 = "page 2, large"
 DEEP = "deep page, large"
+UPDATES = "updates, unchanged"
+# Production shares one Redis cache between web processes; the live-update version and the
+# cached poll answers only mean anything across processes when the bench does too.
+REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @dataclass(frozen=True)
@@ -104,8 +108,19 @@ def bench_env(tmp: Path) -> dict[str, str]:
     )
     # As production runs (.env.example): connections kept between requests, quiet logs.
     env.setdefault("CONN_MAX_AGE", "60")
+    if "CACHE_URL" not in env and redis_reachable():
+        env["CACHE_URL"] = REDIS_URL
     env.setdefault("LOG_LEVEL", "WARNING")
     return env
+
+
+def redis_reachable() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        print("== Redis is not reachable on 127.0.0.1:6379: each worker keeps its own cache")
+        return False
+    return True
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = STEP_TIMEOUT_S) -> float:
@@ -189,8 +204,22 @@ def find_targets() -> tuple[list[Target], dict[str, int]]:
         Target(PERMALINK, reverse("streams:entry", args=[LARGE_STREAM, middle.pk])),
         Target(PAGE_2, f"{large_url}?before={Cursor.of(shallow).encode()}"),
         Target(DEEP, f"{large_url}?before={Cursor.of(deep).encode()}"),
+        Target(UPDATES, updates_url(large_url)),
     ]
     return targets, counts
+
+
+def updates_url(stream_url: str) -> str:
+    """The poll URL a reader's open stream page holds: its newest entry and content version."""
+    from django.core.cache import cache
+    from django.test import Client
+
+    cache.clear()
+    html = Client(HTTP_HOST="127.0.0.1").get(stream_url).content.decode()
+    match = re.search(r'data-updates-url="([^"]+)"', html)
+    if match is None:
+        raise SystemExit(f"No data-updates-url on {stream_url}: the page contract is broken.")
+    return match[1].replace("&amp;", "&")
 
 
 # --- in-process measurements -----------------------------------------------------------------
