@@ -14,7 +14,7 @@ admin.site.logout = admin_logout
 urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("healthz", views.healthz, name="healthz"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("invitations.urls")),
     path("", include("accounts.urls")),
@@ -27,4 +27,5 @@ handler500 = "pressimus.views.server_error"
 if settings.DEBUG:
     from django.conf.urls.static import static
 
+    # SecurityMiddleware sends nosniff with these too, so an upload is never sniffed as HTML.
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

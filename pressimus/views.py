@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_safe
 logger = logging.getLogger(__name__)
 
 ROBOTS_TXT = """User-agent: *
-Disallow: /admin/
+Disallow: /{admin_url}
 Disallow: /accounts/
 Disallow: /settings/
 Disallow: /streams/*/updates/
@@ -23,7 +24,8 @@ Disallow: /streams/*/updates/
 @require_safe
 @cache_control(public=True, max_age=3600)
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(ROBOTS_TXT, content_type="text/plain; charset=utf-8")
+    body = ROBOTS_TXT.format(admin_url=settings.ADMIN_URL)
+    return HttpResponse(body, content_type="text/plain; charset=utf-8")
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -178,3 +178,51 @@ def stream_meta(slug: str) -> dict | None:
     }
     cache.set(key, meta, VERSION_TIMEOUT)
     return meta
+
+
+# Answers kept per stream version ------------------------------------------------------------
+#
+# The updates endpoint and the anonymous stream page keep their rendered answers under the
+# stream's id, with the version and slug they were made at. A process-local map from slug
+# to id lets a request fetch the current version and the kept answer in one cache round
+# trip; the map is only a hint, since an answer counts only if its version is the stream's
+# current one and its slug the one asked for.
+
+_SLUG_IDS_MAX = 10_000
+_slug_ids: dict[str, int] = {}
+
+
+def _kept_key(stream_id: int, name: str) -> str:
+    return f"live:kept:{stream_id}:{name}"
+
+
+def kept(slug: str, name: str) -> dict | None:
+    """What was kept under ``name`` for the stream, if it is still current; else None."""
+    stream_id = _slug_ids.get(slug)
+    if stream_id is None:
+        return None
+    version_key, kept_key = _version_key(stream_id), _kept_key(stream_id, name)
+    found = cache.get_many([version_key, kept_key])
+    answer, version = found.get(kept_key), found.get(version_key)
+    if answer is None or version is None:
+        return None
+    if answer["version"] != int(version) or answer["slug"] != slug:
+        return None
+    due = answer["due"]
+    if due is not None and due <= time.time():
+        # A scheduled entry came due: the slow path bumps the version (stream_meta).
+        return None
+    return answer
+
+
+def keep(meta: dict, name: str, answer: dict, timeout: int) -> None:
+    """Keep ``answer`` for the stream of ``meta`` (see ``stream_meta``) at its version."""
+    answer = {**answer, "version": meta["version"], "slug": meta["slug"], "due": meta["due"]}
+    cache.set(_kept_key(meta["id"], name), answer, timeout)
+    if len(_slug_ids) >= _SLUG_IDS_MAX:
+        _slug_ids.clear()
+    _slug_ids[meta["slug"]] = meta["id"]
+
+
+def forget_slug(slug: str) -> None:
+    _slug_ids.pop(slug, None)

@@ -9,14 +9,14 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -39,6 +39,13 @@ UPDATES_INTERVAL_MS = 5_000
 UPDATES_WATCHED = 50
 ANSWER_TIMEOUT = 600
 LIVE_EDIT_MARGIN = timedelta(minutes=2)
+# Short enough for a live page; long enough for a CDN to absorb the polling.
+UPDATES_PUBLIC_CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30, stale-if-error=300"
+# No shared cache may keep a members-only answer and hand it to the next reader.
+UPDATES_PRIVATE_CACHE_CONTROL = "private, max-age=0"
+# The anonymous stream page, kept per version; short, as its entries show their age.
+PAGE_TIMEOUT = 60
+PAGE_PUBLIC_CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30"
 UPDATES_MAX_ENTRIES = 50
 MEMBER_HOME_STREAMS = 8
 MEMBERS_ONLY_MESSAGE = (
@@ -122,17 +129,55 @@ def publisher_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _anonymous_page_name(request: HttpRequest) -> str | None:
+    """The name the anonymous stream page is kept under, or None when it may not be.
+
+    Only a GET without a session or messages cookie: nobody is signed in, and the page
+    shows nobody's messages. The page depends on its paging parameters and the host.
+    """
+    if request.method not in ("GET", "HEAD"):
+        return None
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
+        return None
+    query = request.GET
+    return _kept_name(
+        "page",
+        request.scheme,
+        request.get_host(),
+        query.get("order", ""),
+        query.get("before", ""),
+        query.get("after", ""),
+    )
+
+
+def _anonymous_page_response(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = PAGE_PUBLIC_CACHE_CONTROL
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
 @sign_in_for_members_only
 def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    page_name = _anonymous_page_name(request)
+    if page_name is not None:
+        kept = live.kept(slug, page_name)
+        if kept is not None:
+            return _anonymous_page_response(HttpResponse(kept["body"]))
+    # Read before the stream, so that a page kept under the meta's version was rendered
+    # from rows at least as new; the meta also says when a scheduled entry comes due.
+    meta = live.stream_meta(slug) if page_name else None
     stream = get_object_or_404(
         Stream.objects.visible_to(request.user).with_publisher().with_follow_state(request.user),
         slug=slug,
     )
+    if meta is not None and (meta["members_only"] or stream.is_members_only):
+        meta = None
     # Through the related manager every entry knows its stream without a query.
     visible = stream.entries.published()
     oldest_first = wants_oldest_first(request)
     # Read before the entries: the page's script then never misses a change after it.
-    version = live.stream_version(stream.pk)
+    version = meta["version"] if meta else live.stream_version(stream.pk)
     page = page_from_request(request, visible, oldest_first=oldest_first)
     pinned = list(visible.filter(pinned=True).newest_first()) if page.is_first else []
     # One prefetch for pinned and paged entries together keeps the query count constant.
@@ -153,7 +198,23 @@ def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "live_updates": _live_updates(request),
         },
     )
+    if meta is not None and meta["id"] == stream.pk and _keepable(request, response):
+        live.keep(meta, page_name, {"body": response.content}, PAGE_TIMEOUT)
+        return _anonymous_page_response(response)
     return _private_if_members_only(response, stream)
+
+
+def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
+    """A page any anonymous reader may be handed: no cookie, no CSRF token, nobody's own."""
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and b"csrfmiddlewaretoken" not in response.content
+        # A per-request CSP nonce would not match the next reader's header.
+        and b'nonce="' not in response.content
+        and not request.user.is_authenticated
+    )
 
 
 def _live_updates(request: HttpRequest) -> str:
@@ -220,41 +281,54 @@ def _client_version(request: HttpRequest) -> int | None:
     return int(raw)
 
 
+def _kept_name(kind: str, *parts: str) -> str:
+    """A short cache-safe name for an answer kept per request parameters."""
+    return f"{kind}:{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()[:32]}"
+
+
+def _updates_response(request: HttpRequest, kept: dict) -> HttpResponse:
+    etag = kept["etag"]
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(kept["body"], content_type="application/json")
+    response["ETag"] = etag
+    response["Cache-Control"] = (
+        UPDATES_PRIVATE_CACHE_CONTROL if kept["members_only"] else UPDATES_PUBLIC_CACHE_CONTROL
+    )
+    return response
+
+
 def stream_updates(request: HttpRequest, slug: str) -> HttpResponse:
     """New entries since the reader's cursor as rendered HTML, what changed, where to ask next.
 
-    An unchanged stream is answered from the cache without a query: the answer is keyed
-    on the stream's content version, which every change to the stream moves on.
+    An unchanged stream is answered from the cache without a query, in one round trip:
+    the answer is kept with the stream's content version, which every change moves on.
     """
+    name = _kept_name("updates", request.GET.get("after", ""), request.GET.get("v", ""))
+    kept = live.kept(slug, name)
+    if kept is not None:
+        if kept["members_only"] and not reads_members_only(request.user):
+            raise Http404
+        return _updates_response(request, kept)
     after = cursor_from_request(request, "after")
     held = _client_version(request)
     meta = live.stream_meta(slug)
     if meta is None:
+        live.forget_slug(slug)
         raise Http404
     # A members-only stream is a plain 404 here for anonymous readers: a script polls
     # this, and a redirect to an HTML sign-in page would help nobody.
     if meta["members_only"] and not reads_members_only(request.user):
         raise Http404
-    key = f"live:answer:{meta['id']}:{meta['version']}:{after.encode() if after else ''}:{held}"
-    answer = cache.get(key)
-    if answer is None:
-        body = json.dumps(_updates_answer(meta, after, held), cls=DjangoJSONEncoder).encode()
-        answer = (body, f'"{hashlib.sha256(body).hexdigest()[:32]}"')
-        cache.set(key, answer, ANSWER_TIMEOUT)
-    body, etag = answer
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(body, content_type="application/json")
-    response["ETag"] = etag
-    if meta["members_only"]:
-        patch_cache_control(response, private=True, max_age=0)
-    else:
-        # Short enough for a live page; long enough for a CDN to absorb the polling.
-        patch_cache_control(
-            response, public=True, max_age=5, stale_while_revalidate=30, stale_if_error=300
-        )
-    return response
+    body = json.dumps(_updates_answer(meta, after, held), cls=DjangoJSONEncoder).encode()
+    kept = {
+        "body": body,
+        "etag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
+        "members_only": meta["members_only"],
+    }
+    live.keep(meta, name, kept, ANSWER_TIMEOUT)
+    return _updates_response(request, kept)
 
 
 def _updates_answer(meta: dict, after: Cursor | None, held: int | None) -> dict:

@@ -1,0 +1,94 @@
+"""Response headers and the request id that every response carries."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import uuid
+from collections.abc import Callable
+from functools import cache
+
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+
+from pressimus.lib.logging import request_id_var
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A proxy's id is kept only when it cannot smuggle anything into a log line or a header.
+SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def incoming_request_id(request: HttpRequest) -> str:
+    candidate = request.headers.get(REQUEST_ID_HEADER, "")
+    if SANE_REQUEST_ID.fullmatch(candidate):
+        return candidate
+    return uuid.uuid4().hex
+
+
+class RequestIDMiddleware:
+    """Tags the request, its log records and its response with one id."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = incoming_request_id(request)
+        request.request_id = request_id  # type: ignore[attr-defined]
+        token = request_id_var.set(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """Sends ``Permissions-Policy``, which Django's SecurityMiddleware does not."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.header = ", ".join(
+            f"{feature}=({' '.join(allowed)})"
+            for feature, allowed in settings.PERMISSIONS_POLICY.items()
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
+
+
+@cache
+def prose_editor_importmap_hash() -> str:
+    """The CSP hash of the one inline script the admin renders: the prose editor's import map.
+
+    Computed from the tag the widget renders, so it follows hashed static file names.
+    """
+    from django_prose_editor.widgets import importmap
+
+    tag = str(importmap.render())
+    content = tag[tag.index(">") + 1 : tag.rindex("</script>")]
+    digest = hashlib.sha256(content.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, allowing the admin the prose editor's import map by its hash.
+
+    An import map is an inline script by CSP's rules, and the admin renders widget media
+    without a nonce on Django 5.2; a hash allows exactly that map and nothing else.
+    """
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        if request.path_info.startswith(f"/{settings.ADMIN_URL}"):
+            update = dict(parts.update or {})
+            update["script-src"] = [*update.get("script-src", []), prose_editor_importmap_hash()]
+            parts.update = update
+        return parts
