@@ -9,6 +9,7 @@ from django.test import Client
 from streams import live
 from streams.models import Membership
 from tests import factories
+from tests.fixtures_pages import frozen
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +45,13 @@ def _isolated_files(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def frozen_clock():
+    """Time stands at 23 December 2015, 18:00 UTC, so ages and dates read the same every run."""
+    with frozen():
+        yield
 
 
 @pytest.fixture

@@ -12,16 +12,13 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from streams.models import Entry, Stream
 from tests import factories
-from tests.fixtures_pages import content, flow_ids, frozen, minutes_ago, person, rich_entry
+from tests.fixtures_pages import content, flow_ids, minutes_ago, person, rich_entry
 
 URL = "/streams/syria/embed/"
 SNIPPET = re.compile(r'<textarea id="embed-code"[^>]*>(.*?)</textarea>', re.DOTALL)
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -12,16 +12,13 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from streams.models import Follow, Stream
 from streams.services import follow_toggle
 from tests import factories
-from tests.fixtures_pages import frozen, minutes_ago, person, rich_entry
+from tests.fixtures_pages import minutes_ago, person, rich_entry
 
 STREAM = "/streams/syria/"
 PUBLISHER = "/publishers/translators-desk/"
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pressimus.lib import images
 from streams.models import Block
 from streams.services import block_image_store
 from tests import factories
-from tests.fixtures_pages import frozen, minutes_ago
+from tests.fixtures_pages import minutes_ago
 from tests.test_images import (
     DAMAGED,
     NOT_ACCEPTED,
@@ -221,14 +221,8 @@ def test_the_block_lists_its_renditions_for_srcset(stream_a):
 # Rendering
 
 
-@pytest.fixture
-def _frozen_clock():
-    with frozen():
-        yield
-
-
 def test_stream_page_shows_a_responsive_lazy_image_with_caption_and_credit(
-    client, stream_a, _frozen_clock
+    client, stream_a, frozen_clock
 ):
     entry = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
     block = image_block(
@@ -252,7 +246,7 @@ def test_stream_page_shows_a_responsive_lazy_image_with_caption_and_credit(
     )
 
 
-def test_an_image_without_caption_or_credit_has_no_figcaption(client, stream_a, _frozen_clock):
+def test_an_image_without_caption_or_credit_has_no_figcaption(client, stream_a, frozen_clock):
     entry = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
     image_block(entry, alt_text="A map of the front line.")
 
@@ -263,7 +257,7 @@ def test_an_image_without_caption_or_credit_has_no_figcaption(client, stream_a, 
     assert "<figcaption>" not in response.content.decode()
 
 
-def test_a_credit_alone_reads_credit(client, stream_a, _frozen_clock):
+def test_a_credit_alone_reads_credit(client, stream_a, frozen_clock):
     entry = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
     image_block(entry, alt_text="A map.", credit="OpenStreetMap")
 
@@ -275,7 +269,7 @@ def test_a_credit_alone_reads_credit(client, stream_a, _frozen_clock):
     )
 
 
-def test_alt_text_and_caption_are_escaped(client, stream_a, _frozen_clock):
+def test_alt_text_and_caption_are_escaped(client, stream_a, frozen_clock):
     entry = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
     image_block(entry, alt_text='"><script>alert(1)</script>', caption="<b>bold</b>")
 
@@ -286,7 +280,7 @@ def test_alt_text_and_caption_are_escaped(client, stream_a, _frozen_clock):
 
 
 def test_image_blocks_cost_no_extra_query_on_the_stream_page(
-    client, stream_a, _frozen_clock, django_assert_max_num_queries
+    client, stream_a, frozen_clock, django_assert_max_num_queries
 ):
     for n in range(3):
         entry = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(n + 1))
@@ -298,7 +292,7 @@ def test_image_blocks_cost_no_extra_query_on_the_stream_page(
     assertContains(response, "block--image", count=3)
 
 
-def test_image_blocks_come_along_on_the_live_updates(client, stream_a, _frozen_clock):
+def test_image_blocks_come_along_on_the_live_updates(client, stream_a, frozen_clock):
     entry = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(1))
     image_block(entry, size=(600, 400), alt_text="A queue at the border.")
 

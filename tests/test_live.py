@@ -9,13 +9,9 @@ from streams import services
 from streams.live import stream_changed, stream_version, stream_version_bump
 from streams.models import Entry, Source
 from tests import factories
-from tests.fixtures_pages import draft_entry, frozen, person
+from tests.fixtures_pages import draft_entry, person
 
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _bumps(stream, change) -> None:

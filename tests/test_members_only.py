@@ -16,17 +16,14 @@ from streams.models import Entry, Stream
 from streams.paging import Cursor
 from streams.views import MEMBERS_ONLY_MESSAGE
 from tests import factories
-from tests.fixtures_pages import content, flow_ids, frozen, minutes_ago, person
+from tests.fixtures_pages import content, flow_ids, minutes_ago, person
 
 SECRET_TITLE = "Closed annex figures"
 SECRET_TEXT = "Only members read this paragraph."
 BADGE = '<span class="badge" title="Only signed-in members see this stream">Members</span>'
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -8,16 +8,13 @@ from django.utils import timezone
 
 from accounts.middleware import UserTimeZoneMiddleware
 from tests import factories
-from tests.fixtures_pages import frozen, minutes_ago
+from tests.fixtures_pages import minutes_ago
 
 # 21 December 2015, 20:00 UTC: already the 22nd in Tokyo, still the 21st in New York.
 PUBLISHED = minutes_ago(46 * 60)
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

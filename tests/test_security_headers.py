@@ -120,6 +120,10 @@ def test_csrf_cookie_is_host_prefixed_and_secure(client):
 
 
 MOVED_ADMIN_PROBE = """
+from django.conf import settings
+# The 404 page links the stylesheet; no collectstatic manifest exists in a fresh checkout.
+settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 from django.test import Client
 from django.urls import reverse
 client = Client()

@@ -17,11 +17,7 @@ from tests import factories
 from tests.fixtures_pages import NOW, frozen, minutes_ago
 from tests.test_images import encoded, halves, upload
 
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def draft(stream, **kwargs) -> Entry:

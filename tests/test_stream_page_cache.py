@@ -12,16 +12,13 @@ from django.test.utils import CaptureQueriesContext
 
 from streams.models import Entry, Stream
 from tests import factories
-from tests.fixtures_pages import NOW, content, flow_ids, frozen, minutes_ago, scheduled_entry
+from tests.fixtures_pages import NOW, content, flow_ids, minutes_ago, scheduled_entry
 
 URL = "/streams/syria/"
 PAGE_CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30"
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -12,18 +12,13 @@ from tests import factories
 from tests.fixtures_pages import (
     NOW,
     draft_entry,
-    frozen,
     minutes_ago,
     person,
     rich_entry,
     scheduled_entry,
 )
 
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -7,13 +7,9 @@ from pytest_django.asserts import assertContains, assertNotContains
 
 from streams.models import Stream
 from tests import factories
-from tests.fixtures_pages import content, frozen, minutes_ago
+from tests.fixtures_pages import content, minutes_ago
 
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _position(response, text: str) -> int:

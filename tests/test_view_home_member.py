@@ -19,7 +19,6 @@ from tests.fixtures_pages import (
     content,
     draft_entry,
     flow_ids,
-    frozen,
     joined,
     minutes_ago,
     newest_first,
@@ -28,11 +27,7 @@ from tests.fixtures_pages import (
     scheduled_entry,
 )
 
-
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from tests.fixtures_pages import (
     NOW,
     draft_entry,
     flow_ids,
-    frozen,
     minutes_ago,
     person,
     scheduled_entry,
@@ -22,10 +21,7 @@ from tests.fixtures_pages import (
 URL = "/people/james-miller/"
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

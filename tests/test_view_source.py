@@ -13,7 +13,6 @@ from tests.fixtures_pages import (
     NOW,
     draft_entry,
     flow_ids,
-    frozen,
     joined,
     minutes_ago,
     newest_first,
@@ -26,10 +25,7 @@ from tests.fixtures_pages import (
 URL = "/sources/amnesty/"
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def test_source_page_names_the_source(client, source):

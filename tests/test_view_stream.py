@@ -20,7 +20,6 @@ from tests.fixtures_pages import (
     content,
     draft_entry,
     flow_ids,
-    frozen,
     joined,
     minutes_ago,
     newest_first,
@@ -36,10 +35,7 @@ from tests.fixtures_pages import (
 URL = "/streams/syria/"
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 @pytest.fixture

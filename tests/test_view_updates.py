@@ -26,10 +26,7 @@ STREAM_URL = "/streams/syria/"
 URL = "/streams/syria/updates/"
 
 
-@pytest.fixture(autouse=True)
-def _frozen_clock():
-    with frozen():
-        yield
+pytestmark = pytest.mark.usefixtures("frozen_clock")
 
 
 def _ids(payload) -> list[int]:
