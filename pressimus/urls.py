@@ -1,10 +1,12 @@
 from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from accounts.admin_mfa import admin_logout
 from pressimus import views
+from streams.sitemaps import SITEMAPS
 
 # The admin signs in and out through allauth: its rate limits and its two-factor stage
 # apply, and accounts.admin_mfa asks staff for two-factor before any admin page.
@@ -13,6 +15,12 @@ admin.site.logout = admin_logout
 
 urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path("healthz", views.healthz, name="healthz"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("accounts/", include("allauth.urls")),

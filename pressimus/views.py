@@ -8,6 +8,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
@@ -18,13 +19,18 @@ Disallow: /{admin_url}
 Disallow: /accounts/
 Disallow: /settings/
 Disallow: /streams/*/updates/
+
+Sitemap: {sitemap_url}
 """
 
 
 @require_safe
 @cache_control(public=True, max_age=3600)
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    body = ROBOTS_TXT.format(admin_url=settings.ADMIN_URL)
+    body = ROBOTS_TXT.format(
+        admin_url=settings.ADMIN_URL,
+        sitemap_url=request.build_absolute_uri(reverse("sitemap")),
+    )
     return HttpResponse(body, content_type="text/plain; charset=utf-8")
 
 

@@ -23,3 +23,9 @@ def test_robots_txt_costs_no_query(client, db, django_assert_num_queries):
 
 def test_robots_txt_refuses_post(client, db):
     assert client.post("/robots.txt").status_code == 405
+
+
+def test_robots_txt_points_crawlers_to_the_absolute_sitemap(client, db):
+    response = client.get("/robots.txt")
+
+    assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode().splitlines()
