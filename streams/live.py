@@ -9,7 +9,7 @@ elsewhere. Rather than trust every one of those paths to remember a call, receiv
 ``post_save``/``post_delete`` of each model readers see in a stream bump the version;
 they hold no business logic, and the bump runs after commit. The few writes that bypass
 signals (queryset ``update()`` in ``sources_merge`` and ``account_delete``) call
-``streams_changed`` themselves.
+``streams_quoting_changed`` and ``streams_bylined_changed`` themselves.
 
 The bump waits for the commit so that a reader who sees the new version also sees the
 new rows; one who reads the old version and the new rows merely caches newer data
@@ -19,7 +19,7 @@ under a key that is already on its way out.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
 from django.db import transaction
@@ -75,40 +75,29 @@ def _after_commit(bump) -> None:
     transaction.on_commit(bump)
 
 
+def _bump_after_commit(stream_ids: Callable[[], Iterable[int]]) -> None:
+    """Once the transaction commits, find the streams concerned and bump each once."""
+    _after_commit(lambda: [stream_version_bump(pk) for pk in set(stream_ids())])
+
+
+def _stream_ids_of_entries(**lookup) -> list[int]:
+    return list(Entry.objects.filter(**lookup).values_list("stream_id", flat=True).distinct())
+
+
 def stream_changed(stream_id: int) -> None:
     """Bump the stream's version once the current transaction commits (at once outside one)."""
-    _after_commit(lambda: stream_version_bump(stream_id))
-
-
-def streams_changed(stream_ids: Iterable[int]) -> None:
-    for stream_id in set(stream_ids):
-        stream_changed(stream_id)
-
-
-def _stream_ids_quoting(source_id: int) -> list[int]:
-    return list(
-        Entry.objects.filter(blocks__source_id=source_id)
-        .values_list("stream_id", flat=True)
-        .distinct()
-    )
-
-
-def _stream_ids_bylined(profile_id: int) -> list[int]:
-    return list(
-        Entry.objects.filter(bylines__profile_id=profile_id)
-        .values_list("stream_id", flat=True)
-        .distinct()
-    )
+    _bump_after_commit(lambda: [stream_id])
 
 
 def streams_quoting_changed(source_id: int) -> None:
     """Bump every stream quoting the source, found after commit in one query."""
-    _after_commit(lambda: [stream_version_bump(pk) for pk in set(_stream_ids_quoting(source_id))])
+    _bump_after_commit(lambda: _stream_ids_of_entries(blocks__source_id=source_id))
 
 
 def streams_bylined_changed(profile_id: int) -> None:
     """Bump every stream with an entry bylined by the profile, as the bylines are now."""
-    streams_changed(_stream_ids_bylined(profile_id))
+    stream_ids = _stream_ids_of_entries(bylines__profile_id=profile_id)
+    _bump_after_commit(lambda: stream_ids)
 
 
 @receiver([post_save, post_delete], sender=Entry, dispatch_uid="live_entry")
@@ -120,8 +109,7 @@ def _entry_changed(sender, instance: Entry, **kwargs) -> None:
 @receiver([post_save, post_delete], sender=Byline, dispatch_uid="live_byline")
 def _part_changed(sender, instance: Block | Byline, **kwargs) -> None:
     # The entry's stream id without loading the entry: one small query at most.
-    stream_id = Entry.objects.filter(pk=instance.entry_id).values_list("stream_id", flat=True)
-    _after_commit(lambda: [stream_version_bump(pk) for pk in stream_id])
+    _bump_after_commit(lambda: _stream_ids_of_entries(pk=instance.entry_id))
 
 
 @receiver([post_save, post_delete], sender=Stream, dispatch_uid="live_stream")
@@ -136,7 +124,7 @@ def _source_changed(sender, instance: Source, **kwargs) -> None:
 
 @receiver(post_save, sender=Profile, dispatch_uid="live_profile")
 def _profile_changed(sender, instance: Profile, **kwargs) -> None:
-    _after_commit(lambda: [stream_version_bump(pk) for pk in set(_stream_ids_bylined(instance.pk))])
+    _bump_after_commit(lambda: _stream_ids_of_entries(bylines__profile_id=instance.pk))
 
 
 def stream_meta(slug: str) -> dict | None:

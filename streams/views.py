@@ -35,7 +35,6 @@ from streams.models import (
 )
 from streams.paging import Cursor, cursor_from_request, page_from_request, wants_oldest_first
 
-UPDATES_INTERVAL_MS = 5_000
 UPDATES_WATCHED = 50
 ANSWER_TIMEOUT = 600
 LIVE_EDIT_MARGIN = timedelta(minutes=2)
@@ -60,7 +59,6 @@ def _updates_url(stream: Stream, cursor: Cursor | None, version: int) -> str:
 
 
 def _private_if_members_only(response: HttpResponse, stream: Stream) -> HttpResponse:
-    # No shared cache may keep a members-only answer and hand it to the next reader.
     if stream.is_members_only:
         patch_cache_control(response, private=True)
     return response
@@ -365,14 +363,14 @@ def _updates_answer(meta: dict, after: Cursor | None, held: int | None) -> dict:
         "count": len(entries),
         "html": html.strip(),
         "next": _updates_url(stream, Cursor.of(newest) if newest else after, meta["version"]),
-        "interval": getattr(settings, "LIVE_POLL_INTERVAL_MS", UPDATES_INTERVAL_MS),
+        "interval": settings.LIVE_POLL_INTERVAL_MS,
         "live": meta["live"],
         "version": meta["version"],
         "visible": {str(pk): stamp.isoformat() for pk, stamp in recent.items()},
         "changed": [entry.pk for entry in changed],
         "changed_html": {
             str(entry.pk): render_to_string(
-                "includes/entry.html", {"entry": entry, "heading": "h3"}
+                "streams/stream_detail.html#entry-items", {"entries": [entry], "stream": stream}
             ).strip()
             for entry in changed
         },
