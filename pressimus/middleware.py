@@ -8,6 +8,7 @@ import re
 import uuid
 from collections.abc import Callable
 from functools import cache
+from urllib.parse import urlsplit
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
@@ -76,19 +77,33 @@ def prose_editor_importmap_hash() -> str:
     return f"'sha256-{base64.b64encode(digest).decode()}'"
 
 
-class ContentSecurityPolicyMiddleware(CSPMiddleware):
-    """django-csp's middleware, allowing the admin the prose editor's import map by its hash.
+@cache
+def media_origin() -> str | None:
+    """The origin uploads are served from when it is not this site's (object storage, a CDN)."""
+    from django.core.files.storage import default_storage
 
-    An import map is an inline script by CSP's rules, and the admin renders widget media
-    without a nonce on Django 5.2; a hash allows exactly that map and nothing else.
+    url = urlsplit(default_storage.url("csp-probe.webp"))
+    return f"{url.scheme}://{url.netloc}" if url.scheme and url.netloc else None
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, allowing what our own configuration adds to the policy.
+
+    Images and videos may come from the media storage's origin. The admin may run the prose
+    editor's import map: an import map is an inline script by CSP's rules, and the admin
+    renders widget media without a nonce on Django 5.2; a hash allows exactly that map.
     """
 
     def get_policy_parts(
         self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
+        # django-csp appends "update" sources to the configured ones.
+        update = dict(parts.update or {})
+        if origin := media_origin():
+            for directive in ("img-src", "media-src"):
+                update[directive] = [*update.get(directive, []), origin]
         if request.path_info.startswith(f"/{settings.ADMIN_URL}"):
-            update = dict(parts.update or {})
             update["script-src"] = [*update.get("script-src", []), prose_editor_importmap_hash()]
-            parts.update = update
+        parts.update = update or None
         return parts

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
+from django.db.utils import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
@@ -38,8 +40,33 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
+# Seconds a reader's browser (or a proxy) is asked to wait while the database is away.
+DATABASE_OUTAGE_RETRY_AFTER_S = 15
+
+
+def _database_unavailable(error: BaseException | None) -> bool:
+    """Whether an uncaught error means the database cannot be reached, not that we have a bug.
+
+    A restart or a failover surfaces as OperationalError (connection refused, server closed
+    the connection, the server is shutting down) or InterfaceError (connection already
+    closed); a bad query is a ProgrammingError or IntegrityError and stays a 500.
+    """
+    while error is not None:
+        if isinstance(error, OperationalError | InterfaceError):
+            return True
+        if isinstance(error, DatabaseError):
+            return False
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # Rendered without a request context: a broken database or session must not break it too.
+    if _database_unavailable(sys.exc_info()[1]):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(DATABASE_OUTAGE_RETRY_AFTER_S)
+        response["Cache-Control"] = "no-store"
+        return response
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 

@@ -50,3 +50,25 @@ def test_failing_view_gives_the_500_page_in_the_site_design(failing_site, caplog
 
 def test_the_site_still_works_under_the_test_urlconf(failing_site):
     assert failing_site.get("/robots.txt").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/database-down/", "/connection-closed/"])
+def test_an_unreachable_database_gives_the_503_page_with_retry_after(failing_site, caplog, path):
+    with caplog.at_level("CRITICAL", logger="django.request"):
+        response = failing_site.get(path)
+
+    assert response.status_code == 503
+    assert response["Retry-After"] == "15"
+    assert response["Cache-Control"] == "no-store"
+    assertContains(response, "<h1>We will be back in a moment.</h1>", html=True, status_code=503)
+    assertContains(response, "save it again", status_code=503)
+    _assert_site_design(response, 503)
+
+
+def test_a_database_error_that_is_a_bug_stays_a_500(failing_site, caplog):
+    with caplog.at_level("CRITICAL", logger="django.request"):
+        response = failing_site.get("/integrity-error/")
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+    assertContains(response, "Something went wrong", status_code=500)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db import IntegrityError
+from django.db.utils import InterfaceError, OperationalError
 from django.urls import path
 
 from pressimus.urls import handler404, handler500
@@ -14,4 +16,25 @@ def broken_view(request):
     raise RuntimeError("A view that fails, for the 500 page test.")
 
 
-urlpatterns = [path("boom/", broken_view, name="boom"), *site_urlpatterns]
+def database_down_view(request):
+    raise OperationalError("connection to server at 127.0.0.1, port 5432 failed")
+
+
+def connection_closed_view(request):
+    try:
+        raise InterfaceError("connection already closed")
+    except InterfaceError as error:
+        raise RuntimeError("A library wrapped the database error.") from error
+
+
+def integrity_error_view(request):
+    raise IntegrityError("duplicate key value violates unique constraint")
+
+
+urlpatterns = [
+    path("boom/", broken_view, name="boom"),
+    path("database-down/", database_down_view),
+    path("connection-closed/", connection_closed_view),
+    path("integrity-error/", integrity_error_view),
+    *site_urlpatterns,
+]
