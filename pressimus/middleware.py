@@ -8,6 +8,7 @@ import re
 import uuid
 from collections.abc import Callable
 from functools import cache
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from csp.middleware import CSPMiddleware, PolicyParts
@@ -72,9 +73,38 @@ def prose_editor_importmap_hash() -> str:
     from django_prose_editor.widgets import importmap
 
     tag = str(importmap.render())
-    content = tag[tag.index(">") + 1 : tag.rindex("</script>")]
+    return _csp_hash(tag[tag.index(">") + 1 : tag.rindex("</script>")])
+
+
+def _csp_hash(content: str) -> str:
     digest = hashlib.sha256(content.encode()).digest()
     return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+@cache
+def prose_editor_style_hash() -> str | None:
+    """The CSP hash of the base stylesheet the prose editor's Tiptap injects as a <style>.
+
+    Tiptap adds ProseMirror's own rules (white-space handling that editing depends on) as an
+    inline style element, and django-prose-editor offers no way to turn that off. The rules
+    are one template literal in the shipped editor.js; read from there, the hash follows
+    upgrades, and the browser test of the admin's policy fails if the shape ever changes.
+    """
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("django_prose_editor/editor.js")
+    if path is None:
+        return None
+    source = Path(path).read_text(encoding="utf-8")
+    start = source.find("`.ProseMirror {")
+    end = source.find("`", start + 1)
+    if start == -1 or end == -1:
+        return None
+    css = source[start + 1 : end]
+    # A template literal with escapes or substitutions is no longer the text the browser hashes.
+    if "\\" in css or "${" in css:
+        return None
+    return _csp_hash(css)
 
 
 @cache
@@ -105,5 +135,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
                 update[directive] = [*update.get(directive, []), origin]
         if request.path_info.startswith(f"/{settings.ADMIN_URL}"):
             update["script-src"] = [*update.get("script-src", []), prose_editor_importmap_hash()]
+            if style_hash := prose_editor_style_hash():
+                update["style-src"] = [*update.get("style-src", []), style_hash]
         parts.update = update or None
         return parts

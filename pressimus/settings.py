@@ -277,6 +277,9 @@ STREAM_PAGE_SIZE = env.int("STREAM_PAGE_SIZE", default=20)
 # Every open stream page follows the interval in each poll's answer, so raising this slows
 # all readers at once (a kill switch under load).
 LIVE_POLL_INTERVAL_MS = env.int("LIVE_POLL_INTERVAL_MS", default=5000)
+# How long a web process answers an unchanged poll (or an anonymous stream page) from its own
+# memory before asking the shared cache again; 0 turns it off (see streams.live).
+LIVE_MEMO_MS = env.int("LIVE_MEMO_MS", default=1000)
 
 # "json" (one object per line, for log collectors) by default in production, "text" in DEBUG.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")

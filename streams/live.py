@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -179,6 +180,41 @@ def stream_meta(slug: str) -> dict | None:
 _SLUG_IDS_MAX = 10_000
 _slug_ids: dict[str, int] = {}
 
+# With the cache on another machine, even that one round trip is most of an unchanged
+# poll's cost. So a process also remembers each answer for LIVE_MEMO_MS: readers polling the
+# same stream share one cache read per process and moment. The answers say "max-age=5" to
+# every proxy and browser anyway, so this serves nothing staler than they may.
+_MEMO_MAX = 4096
+_memo: dict[tuple[str, str], tuple[float, dict]] = {}
+
+
+def _remember(slug: str, name: str, answer: dict) -> None:
+    lifetime = settings.LIVE_MEMO_MS / 1000
+    if lifetime <= 0:
+        return
+    if len(_memo) >= _MEMO_MAX:
+        _memo.clear()
+    _memo[(slug, name)] = (time.monotonic() + lifetime, answer)
+
+
+def _remembered(slug: str, name: str) -> dict | None:
+    found = _memo.get((slug, name))
+    if found is None:
+        return None
+    until, answer = found
+    if until <= time.monotonic():
+        _memo.pop((slug, name), None)
+        return None
+    return answer
+
+
+def _still_current(answer: dict) -> dict | None:
+    due = answer["due"]
+    if due is not None and due <= time.time():
+        # A scheduled entry came due: the slow path bumps the version (stream_meta).
+        return None
+    return answer
+
 
 def _kept_key(stream_id: int, name: str) -> str:
     return f"live:kept:{stream_id}:{name}"
@@ -186,6 +222,9 @@ def _kept_key(stream_id: int, name: str) -> str:
 
 def kept(slug: str, name: str) -> dict | None:
     """What was kept under ``name`` for the stream, if it is still current; else None."""
+    remembered = _remembered(slug, name)
+    if remembered is not None:
+        return _still_current(remembered)
     stream_id = _slug_ids.get(slug)
     if stream_id is None:
         return None
@@ -196,17 +235,15 @@ def kept(slug: str, name: str) -> dict | None:
         return None
     if answer["version"] != int(version) or answer["slug"] != slug:
         return None
-    due = answer["due"]
-    if due is not None and due <= time.time():
-        # A scheduled entry came due: the slow path bumps the version (stream_meta).
-        return None
-    return answer
+    _remember(slug, name, answer)
+    return _still_current(answer)
 
 
 def keep(meta: dict, name: str, answer: dict, timeout: int) -> None:
     """Keep ``answer`` for the stream of ``meta`` (see ``stream_meta``) at its version."""
     answer = {**answer, "version": meta["version"], "slug": meta["slug"], "due": meta["due"]}
     cache.set(_kept_key(meta["id"], name), answer, timeout)
+    _remember(meta["slug"], name, answer)
     if len(_slug_ids) >= _SLUG_IDS_MAX:
         _slug_ids.clear()
     _slug_ids[meta["slug"]] = meta["id"]
@@ -214,3 +251,8 @@ def keep(meta: dict, name: str, answer: dict, timeout: int) -> None:
 
 def forget_slug(slug: str) -> None:
     _slug_ids.pop(slug, None)
+
+
+def forget_remembered() -> None:
+    """Drop every answer this process remembers (for tests and after a restore)."""
+    _memo.clear()

@@ -16,8 +16,10 @@ from tests.fixtures_pages import frozen
 def _empty_cache():
     # Stream versions and cached poll answers are keyed on ids a new test may reuse.
     cache.clear()
+    live.forget_remembered()
     yield
     cache.clear()
+    live.forget_remembered()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.urls import reverse
 
+from pressimus import middleware
 from tests import factories
 from tests.test_settings import REAL_KEY, manage
 
@@ -61,7 +62,8 @@ def test_every_page_has_a_strict_content_security_policy(client, pages, page):
     assert "unsafe-eval" not in response["Content-Security-Policy"]
     assert policy["default-src"] == "'self'"
     assert policy["script-src"].startswith("'self'")
-    assert policy["style-src"] == "'self'"
+    # The admin adds one stylesheet by its hash (see the test below), never 'unsafe-inline'.
+    assert policy["style-src"].startswith("'self'")
     assert policy["object-src"] == "'none'"
     assert policy["base-uri"] == "'self'"
     assert policy["form-action"] == "'self'"
@@ -77,6 +79,18 @@ def test_only_the_admin_may_run_the_prose_editor_import_map(client, admin_user, 
 
     assert admin_policy["script-src"].startswith("'self' 'sha256-")
     assert public_policy["script-src"] == "'self'"
+
+
+def test_only_the_admin_may_apply_the_prose_editor_base_stylesheet(client, admin_user, pages):
+    client.force_login(admin_user)
+
+    admin_policy = directives(client.get("/admin/streams/entry/add/"))
+    public_policy = directives(client.get(pages["home"]))
+
+    # Exactly one stylesheet by its hash: not 'unsafe-inline', which would allow any.
+    assert admin_policy["style-src"] == f"'self' {middleware.prose_editor_style_hash()}"
+    assert middleware.prose_editor_style_hash().startswith("'sha256-")
+    assert public_policy["style-src"] == "'self'"
 
 
 def test_the_embed_may_be_framed_anywhere_and_keeps_the_rest_of_the_policy(client, stream_a):

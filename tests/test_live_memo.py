@@ -1,0 +1,102 @@
+"""A web process remembers an unchanged poll's answer for LIVE_MEMO_MS (streams.live)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+
+from streams import live
+from tests import factories
+from tests.fixtures_pages import minutes_ago, updates_url
+
+pytestmark = pytest.mark.usefixtures("frozen_clock")
+
+STREAM_URL = "/streams/syria/"
+
+
+@pytest.fixture
+def memo(settings, monkeypatch):
+    settings.LIVE_MEMO_MS = 1000
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(live.time, "monotonic", lambda: clock["now"])
+    return clock
+
+
+@pytest.fixture
+def cache_reads(monkeypatch):
+    reads: list[list[str]] = []
+    real_get_many = cache.get_many
+
+    def counting_get_many(keys, *args, **kwargs):
+        reads.append(list(keys))
+        return real_get_many(keys, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", counting_get_many)
+    return reads
+
+
+def _poll(client) -> str:
+    url = updates_url(client.get(STREAM_URL))
+    assert url is not None
+    return url
+
+
+def test_a_repeated_poll_within_the_memo_is_answered_without_the_cache(
+    client, stream_a, memo, cache_reads, django_assert_num_queries
+):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
+    poll = _poll(client)
+    first = client.get(poll)
+    cache_reads.clear()
+
+    with django_assert_num_queries(0):
+        again = client.get(poll)
+
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert cache_reads == []
+
+
+def test_after_the_memo_the_poll_asks_the_cache_and_sees_the_change(
+    client, stream_a, memo, cache_reads
+):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
+    poll = _poll(client)
+    client.get(poll)
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(1), title="Breaking")
+
+    within = client.get(poll).json()
+    memo["now"] += 1.001
+    after = client.get(poll).json()
+
+    assert within["count"] == 0
+    assert after["count"] == 1
+    assert "Breaking" in after["html"]
+
+
+def test_a_remembered_members_only_answer_is_still_refused_to_anonymous_readers(
+    client_as, client, member, publisher_a, memo
+):
+    from streams.models import Stream
+
+    stream = factories.StreamFactory(
+        publisher=publisher_a, slug="closed", visibility=Stream.Visibility.MEMBERS
+    )
+    factories.EntryFactory(stream=stream, published_at=minutes_ago(5))
+    reader = client_as(member)
+    poll = updates_url(reader.get("/streams/closed/"))
+    assert reader.get(poll).status_code == 200
+
+    assert client.get(poll).status_code == 404
+
+
+def test_with_the_memo_off_every_poll_asks_the_cache(client, stream_a, settings, cache_reads):
+    settings.LIVE_MEMO_MS = 0
+    poll = _poll(client)
+    client.get(poll)
+    cache_reads.clear()
+
+    client.get(poll)
+
+    assert len(cache_reads) == 1
