@@ -24,6 +24,17 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PORT=8000 \
     MEDIA_ROOT=/data/media
+# pg_dump and pg_restore for manage.py backup and restore. pg_dump refuses a server newer than
+# itself: Debian 13 (trixie, under python:3.11-slim) ships 17, which dumps docker-compose.yml's
+# PostgreSQL 16; a base image with an older client (Debian 12 has 15) fails the build here.
+RUN apt-get update \
+ && apt-get install --yes --no-install-recommends postgresql-client \
+ && rm -rf /var/lib/apt/lists/* \
+ && pg_major="$(pg_dump --version | sed -E 's/^[^0-9]*([0-9]+).*/\1/')" \
+ && if [ "$pg_major" -lt 16 ]; then \
+        echo "postgresql-client $pg_major cannot dump PostgreSQL 16: use a newer base image" >&2; \
+        exit 1; \
+    fi
 RUN groupadd --system --gid 10001 pressimus \
  && useradd --system --uid 10001 --gid pressimus --create-home --home-dir /home/pressimus \
         --shell /usr/sbin/nologin pressimus

@@ -186,6 +186,7 @@ if AWS_STORAGE_BUCKET_NAME:
             # MinIO, Garage, Ceph, R2 and other S3-compatible services.
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
             "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            "url_protocol": env.str("AWS_S3_URL_PROTOCOL", default="https:"),
             # Media are public images: plain, cacheable URLs rather than expiring signed ones.
             "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=False),
             "default_acl": None,

@@ -1,0 +1,71 @@
+"""docker-compose.yml and the proxy it runs: the production shape PRODUCT.md promises."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES = COMPOSE["services"]
+NGINX = (ROOT / "deploy" / "nginx.conf").read_text()
+
+
+def test_every_variable_the_web_replicas_get_is_documented_in_env_example():
+    documented = set(re.findall(r"^#?\s*([A-Z_0-9]+)=", (ROOT / ".env.example").read_text(), re.M))
+
+    assert set(SERVICES["web"]["environment"]) - documented == set()
+
+
+def test_web_replicas_sit_behind_the_proxy_and_never_migrate_themselves():
+    assert SERVICES["web"]["deploy"]["replicas"] >= 2
+    assert "ports" not in SERVICES["web"]
+    assert "migrate" not in " ".join(SERVICES["web"]["command"])
+    assert SERVICES["web"]["depends_on"]["migrate"]["condition"] == (
+        "service_completed_successfully"
+    )
+    assert SERVICES["proxy"]["ports"] == ["127.0.0.1:8000:8080"]
+
+
+def test_state_lives_in_shared_services_not_in_a_web_replica():
+    environment = SERVICES["web"]["environment"]
+
+    assert environment["DATABASE_URL"].startswith("postgres://")
+    assert environment["CACHE_URL"].startswith("redis://redis:")
+    assert environment["AWS_STORAGE_BUCKET_NAME"] == "pressimus-media"
+    assert "volumes" not in SERVICES["web"]
+
+
+def test_the_proxy_count_matches_the_one_proxy_in_front():
+    assert SERVICES["web"]["environment"]["ALLAUTH_TRUSTED_PROXY_COUNT"] == "1"
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in NGINX
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in NGINX
+
+
+def test_the_proxy_caps_request_bodies_a_little_over_the_image_limit():
+    assert re.search(r"client_max_body_size 12m;", NGINX)
+
+
+def test_uploads_are_served_read_only_never_interpreted():
+    media = NGINX[NGINX.index("location /media/") :]
+    media = media[: media.index("}", media.index("limit_except") + 40)]
+
+    assert "limit_except GET HEAD { deny all; }" in media
+    assert "X-Content-Type-Options nosniff" in NGINX
+    assert "sandbox" in NGINX
+
+
+def test_every_service_that_others_wait_for_has_a_health_check():
+    waited_for = {
+        name
+        for service in SERVICES.values()
+        for name, condition in service.get("depends_on", {}).items()
+        if condition["condition"] == "service_healthy"
+    }
+
+    assert waited_for == {"db", "redis", "minio", "web"}
+    assert all("healthcheck" in SERVICES[name] for name in waited_for - {"web"})
+    # The web image declares its own HEALTHCHECK on /healthz.
+    assert "HEALTHCHECK" in (ROOT / "Dockerfile").read_text()
