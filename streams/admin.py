@@ -287,6 +287,15 @@ class EntryForm(forms.ModelForm):
         model = Entry
         fields = ["stream", "title", "published_at", "pinned"]
 
+    def clean_published_at(self):
+        when = self.cleaned_data.get("published_at")
+        stored = self.instance.published_at if self.instance.pk else None
+        # The widget shows whole seconds. Saving an edit must keep the stored time, or the
+        # entry would move among those published in the same second after readers had it.
+        if when is not None and stored is not None and when == stored.replace(microsecond=0):
+            return stored
+        return when
+
     def clean(self):
         cleaned = super().clean()
         request = self.admin_request

@@ -69,6 +69,18 @@ def _byline_from_spec(entry: Entry, position: int, spec: BylineSpec) -> Byline:
     return Byline(entry=entry, position=position, name=spec)
 
 
+def _publishing_now(stream: Stream) -> datetime:
+    """The present moment, read while this transaction holds the stream's publishing lock.
+
+    A reader's cursor moves past the newest entry it was shown. An entry stamped earlier but
+    committed later than another would fall behind that cursor and never reach the reader.
+    Publishers of one stream take turns here, until their commit, so that publish times
+    follow commit order. (SQLite has no row locks: it is the database of first runs.)
+    """
+    list(Stream.objects.select_for_update(no_key=True).filter(pk=stream.pk).values_list("pk"))
+    return timezone.now()
+
+
 @transaction.atomic
 def entry_create(
     *,
@@ -90,7 +102,7 @@ def entry_create(
         status=Entry.Status.DRAFT,
     )
     if publish:
-        entry.published_at = published_at or timezone.now()
+        entry.published_at = published_at or _publishing_now(stream)
         entry.status = (
             Entry.Status.SCHEDULED
             if entry.published_at > timezone.now()
@@ -154,7 +166,7 @@ def entry_publish(*, entry: Entry, by=None, at: datetime | None = None) -> Entry
         raise PermissionDenied("Only an editor of this publisher can publish its entries.")
     if problems := _publishing_problems(entry):
         raise ValidationError(problems)
-    now = timezone.now()
+    now = timezone.now() if at is not None else _publishing_now(entry.stream)
     entry.published_at = at or now
     entry.status = Entry.Status.SCHEDULED if entry.published_at > now else Entry.Status.PUBLISHED
     entry.save(update_fields=["status", "published_at", "modified_at"])

@@ -264,6 +264,34 @@ def test_editing_a_published_entry_records_a_public_correction(client_as, editor
     assertContains(page, "Fixed figure: 12.")
 
 
+def test_saving_an_edit_keeps_the_publish_time_to_the_microsecond(client_as, editor_a, stream_a):
+    published_at = NOW - timedelta(hours=2, microseconds=-123_456)
+    entry = factories.EntryFactory(stream=stream_a, published_at=published_at)
+    assert entry.published_at.microsecond == 123_456
+
+    with frozen(NOW):
+        response = client_as(editor_a).post(
+            change_url(entry), edit_form(entry, **{"blocks-0-body": "<p>Fixed.</p>"})
+        )
+
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    # Otherwise it would move behind entries published later in the same second.
+    assert entry.published_at == published_at
+
+
+def test_a_publish_time_changed_in_the_form_is_saved(client_as, editor_a, stream_a):
+    entry = factories.EntryFactory(stream=stream_a, published_at=NOW - timedelta(hours=2))
+    data = edit_form(entry)
+    data["published_at_1"] = (NOW - timedelta(hours=3)).strftime("%H:%M:%S")
+
+    with frozen(NOW):
+        client_as(editor_a).post(change_url(entry), data)
+
+    entry.refresh_from_db()
+    assert entry.published_at == (NOW - timedelta(hours=3)).replace(microsecond=0)
+
+
 def test_revision_history_lists_the_change_with_its_author(client_as, editor_a, stream_a):
     client = client_as(editor_a)
     client.post(ADD_URL, entry_form(stream_a, [{"body": "<p>First</p>"}], title="Draft"))

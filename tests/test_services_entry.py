@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from streams.models import Block, Entry
@@ -65,3 +68,37 @@ def test_titles_lose_control_characters_when_saved(stream_a):
     entry = entry_create(stream=stream_a, title="Break\x0bing\x00 ", blocks=[TextBlock("<p>x</p>")])
     entry.refresh_from_db()
     assert entry.title == "Breaking"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks: PostgreSQL (CI runs it there too)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_publishers_of_one_stream_take_turns_so_publish_times_follow_commit_order():
+    stream = factories.StreamFactory()
+    first = factories.EntryFactory(stream=stream, status=Entry.Status.DRAFT, published_at=None)
+    second = factories.EntryFactory(stream=stream, status=Entry.Status.DRAFT, published_at=None)
+    first_holds_the_lock = threading.Event()
+    committed: dict[str, object] = {}
+
+    def publish_and_commit_slowly():
+        try:
+            with transaction.atomic():
+                entry_publish(entry=first)
+                first_holds_the_lock.set()
+                time.sleep(0.5)
+            committed["first"] = timezone.now()
+        finally:
+            connections.close_all()
+
+    slow = threading.Thread(target=publish_and_commit_slowly)
+    slow.start()
+    assert first_holds_the_lock.wait(10)
+    entry_publish(entry=second)
+    slow.join(10)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    # The second publisher waited for the first one's commit before reading the clock: no
+    # reader can see the second entry, move its cursor past it, and then miss the first.
+    assert second.published_at >= committed["first"] > first.published_at
