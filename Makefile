@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test bench lint format clean
+.PHONY: run test bench loadtest lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(VENV)/.installed-dev
 ## Seed a large stream, serve it with gunicorn on loopback and measure it with wrk
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
+
+## Readers poll while editors publish, on loopback: 50 readers, 60 s (FAULT=db-restart restarts PostgreSQL mid-run)
+loadtest: $(VENV)/.installed-dev
+	$(BIN)/python loadtest/run.py $(if $(FAULT),--fault $(FAULT))
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -10,7 +10,6 @@ directory unless DATABASE_URL is set (e.g. to a PostgreSQL database, which it th
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import re
 import shutil
@@ -21,13 +20,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+sys.path.insert(0, str(BASE_DIR))
+
+from bench.server import PYTHON, free_port, gunicorn, http_status  # noqa: E402
+
 LARGE_STREAM = "bench-large"
 SMALL_STREAM = "bench-small"
 # The product's bar: a stream of 100 000 entries is served about as fast as one of 100.
@@ -36,7 +36,6 @@ LATENCY_RATIO_BAR = 1.3
 BENCH_SECRET_KEY = "bench-only-secret-key-not-for-any-real-site-0123456789abcdef"
 SEED_TIMEOUT_S = 600
 STEP_TIMEOUT_S = 180
-STARTUP_TIMEOUT_S = 30
 WARMUP_REQUESTS = 20
 
 # The pages measured, by the label the report shows.
@@ -158,7 +157,6 @@ def prepare_database(env: dict[str, str], entries: int, small_entries: int) -> f
 
 def setup_django(env: dict[str, str]) -> None:
     os.environ.update(env)
-    sys.path.insert(0, str(BASE_DIR))
     import django
 
     django.setup()
@@ -254,82 +252,6 @@ def measure_in_process(targets: list[Target], rounds: int) -> dict[str, PageStat
 
 
 # --- gunicorn and wrk ------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def http_status(port: int, path: str) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        response.read()
-        return response.status
-    finally:
-        conn.close()
-
-
-def log_tail(log_path: Path, lines: int = 30) -> str:
-    return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
-
-
-@contextmanager
-def gunicorn(env: dict[str, str], port: int, workers: int, log_path: Path) -> Iterator[None]:
-    """Serve the site on 127.0.0.1:``port`` for the duration of the block, then stop it."""
-    command = [
-        str(Path(PYTHON).with_name("gunicorn")),
-        "--config",
-        "gunicorn.conf.py",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--graceful-timeout",
-        "5",
-        # Steady state: a worker recycled mid-run would add its restart to some page's numbers.
-        "--max-requests",
-        "0",
-        "pressimus.wsgi",
-    ]
-    with log_path.open("wb") as log:
-        # Its own session, so a Ctrl-C aimed at the bench reaches it only through the finally.
-        process = subprocess.Popen(
-            command,
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            wait_until_up(process, port, log_path)
-            yield
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                # The group this bench started (its own session): the master and its workers.
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-
-
-def wait_until_up(process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_tail(log_path)}")
-        try:
-            if http_status(port, "/robots.txt") == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer in {STARTUP_TIMEOUT_S} s:\n{log_tail(log_path)}")
 
 
 def warm_up(port: int, path: str) -> int:
@@ -508,7 +430,9 @@ def main() -> int:
         port = free_port()
         loaded: dict[str, WrkResult] = {}
         served: dict[str, int] = {}
-        with gunicorn(env, port, args.workers, tmp / "gunicorn.log"):
+        # Steady state: a worker recycled mid-run would add its restart to some page's numbers.
+        steady = ("--max-requests", "0")
+        with gunicorn(env, port, tmp / "gunicorn.log", workers=args.workers, extra_args=steady):
             for target in targets:
                 url = f"http://127.0.0.1:{port}{target.path}"
                 print(f"== wrk {url}", flush=True)

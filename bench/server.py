@@ -1,0 +1,105 @@
+"""Serve the site with gunicorn on loopback for a measurement: start it, wait, stop it.
+
+Shared by the benchmark (bench/run.py) and the load test (loadtest/run.py).
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+STARTUP_TIMEOUT_S = 30
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_status(port: int, path: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    finally:
+        conn.close()
+
+
+def log_tail(log_path: Path, lines: int = 30) -> str:
+    return "\n".join(log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextmanager
+def gunicorn(
+    env: dict[str, str],
+    port: int,
+    log_path: Path,
+    *,
+    workers: int | None = None,
+    extra_args: Sequence[str] = (),
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Serve the site on 127.0.0.1:``port`` for the duration of the block, then stop it.
+
+    Settings come from gunicorn.conf.py and ``env``; ``workers`` (else WEB_CONCURRENCY or the
+    config's default) and ``extra_args`` override them.
+    """
+    command = [
+        str(Path(PYTHON).with_name("gunicorn")),
+        "--config",
+        "gunicorn.conf.py",
+        "--bind",
+        f"127.0.0.1:{port}",
+        *(["--workers", str(workers)] if workers is not None else []),
+        "--graceful-timeout",
+        "5",
+        *extra_args,
+        "pressimus.wsgi",
+    ]
+    with log_path.open("wb") as log:
+        # Its own session, so a Ctrl-C aimed at the caller reaches it only through the finally.
+        process = subprocess.Popen(
+            command,
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            wait_until_up(process, port, log_path)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                # The group the caller started (its own session): the master and its workers.
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=5)
+
+
+def wait_until_up(process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_tail(log_path)}")
+        try:
+            if http_status(port, "/robots.txt") == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer in {STARTUP_TIMEOUT_S} s:\n{log_tail(log_path)}")

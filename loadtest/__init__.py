@@ -1,0 +1,1 @@
+"""The load and fault test: readers poll live streams while editors publish (make loadtest)."""
