@@ -11,7 +11,7 @@ Needs PostgreSQL on 127.0.0.1:5432 (LOADTEST_DATABASE_URL; its database is dropp
 made again) and Redis on 127.0.0.1:6379 (db 14 is flushed). ``--fault db-restart``
 restarts PostgreSQL a third of the way in with LOADTEST_DB_RESTART_CMD (by default
 ``pg_ctlcluster`` for the local cluster; with docker compose: ``docker compose restart
-postgres``); the web processes are not restarted.
+db``); the web processes are not restarted.
 """
 
 from __future__ import annotations
@@ -226,7 +226,7 @@ def restart_command() -> list[str]:
                 return ["pg_ctlcluster", "--skip-systemctl-redirect", version, cluster, "restart"]
     raise SystemExit(
         "--fault db-restart needs LOADTEST_DB_RESTART_CMD, the command that restarts "
-        "PostgreSQL (with docker compose: 'docker compose restart postgres')."
+        "PostgreSQL (with docker compose: 'docker compose restart db')."
     )
 
 
