@@ -21,6 +21,7 @@ Disallow: /{admin_url}
 Disallow: /accounts/
 Disallow: /settings/
 Disallow: /streams/*/updates/
+Disallow: /search/
 
 Sitemap: {sitemap_url}
 """

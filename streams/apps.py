@@ -6,4 +6,7 @@ class StreamsConfig(AppConfig):
     verbose_name = "Press streams"
 
     def ready(self) -> None:
-        from streams import live  # noqa: F401  (connects the receivers that bump versions)
+        # Importing live connects the receivers that bump stream versions.
+        from streams import live, search  # noqa: F401
+
+        search.connect_receivers()

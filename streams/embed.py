@@ -9,7 +9,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_exempt
 
+from streams import live
 from streams.models import Stream
+from streams.paging import Cursor
+from streams.views import updates_url_for
 
 EMBED_ENTRIES = 20
 EMBED_HEIGHT = 600
@@ -23,11 +26,19 @@ def stream_embed(request: HttpRequest, slug: str) -> HttpResponse:
     # Public streams only, even for a signed-in reader: an embed is shown on pages we
     # do not control, to readers who are not the one who copied it.
     stream = get_object_or_404(Stream.objects.public().with_publisher(), slug=slug)
+    # Read before the entries, as on the stream page: the script then misses no change.
+    version = live.stream_version(stream.pk)
     entries = list(stream.entries.published().newest_first().for_display()[:EMBED_ENTRIES])
+    cursor = Cursor.of(entries[0]) if entries else None
     return render(
         request,
         "streams/embed.html",
-        {"stream": stream, "publisher": stream.publisher, "entries": entries},
+        {
+            "stream": stream,
+            "publisher": stream.publisher,
+            "entries": entries,
+            "updates_url": updates_url_for(stream, cursor, version),
+        },
     )
 
 

@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.storage import default_storage
 from django.db import models
@@ -317,6 +319,37 @@ class Stream(models.Model):
         self.last_published_at = newest
 
 
+# The text-search configuration of entry documents (stemming, stop words).
+SEARCH_CONFIG = "english"
+
+
+def entry_search_vector() -> SearchVector:
+    """The text-search vector of an entry's document.
+
+    The GIN index and every search query build this one expression: PostgreSQL uses an
+    expression index only for a query that repeats the indexed expression exactly.
+    """
+    return SearchVector("search_document", config=SEARCH_CONFIG)
+
+
+class PostgresOnlyGinIndex(GinIndex):
+    """A GIN index that only PostgreSQL builds; other databases (SQLite) skip it.
+
+    A no-op statement rather than none at all, because SQLite rebuilds a table with
+    every index of its model whenever a migration alters it, and would choke on GIN.
+    """
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return ""
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+    def remove_sql(self, model, schema_editor, **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return ""
+        return super().remove_sql(model, schema_editor, **kwargs)
+
+
 class EntryQuerySet(models.QuerySet["Entry"]):
     def published(self, now: datetime | None = None) -> EntryQuerySet:
         """Entries readers may see: published, or scheduled for a moment already past."""
@@ -411,6 +444,8 @@ class Entry(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
+    # Title, text and quotes as plain text, kept by streams.search after every change.
+    search_document = models.TextField(blank=True, editable=False)
 
     objects = EntryQuerySet.as_manager()
 
@@ -430,6 +465,7 @@ class Entry(models.Model):
                 name="entry_pinned_idx",
             ),
             models.Index(fields=["status", "-published_at"]),
+            PostgresOnlyGinIndex(entry_search_vector(), name="entry_search_idx"),
         ]
         constraints = [
             models.CheckConstraint(

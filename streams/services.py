@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from pressimus.lib.images import entry_image_renditions
-from streams import live
+from streams import live, search
 from streams.models import (
     Block,
     Byline,
@@ -240,8 +240,10 @@ def sources_merge(*, keep: Source, duplicates: Iterable[Source]) -> int:
     if not duplicates:
         return 0
     moved = Block.objects.filter(source__in=duplicates).update(source=keep)
-    # update() sends no signal: the streams now quoting ``keep`` changed for readers.
+    # update() sends no signal: the streams now quoting ``keep`` changed for readers, and
+    # the moved quotes' entries are found under its name.
     live.streams_quoting_changed(keep.pk)
+    search.entries_quoting_changed(keep.pk)
     home_page = keep.home_page or next((d.home_page for d in duplicates if d.home_page), "")
     description = keep.description or next((d.description for d in duplicates if d.description), "")
     # Deleted first: the kept source may take over a duplicate's unique home page.

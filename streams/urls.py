@@ -20,4 +20,5 @@ urlpatterns = [
     path("streams/<slug:slug>/updates/", views.stream_updates, name="updates"),
     path("sources/<slug:slug>/", views.source_detail, name="source"),
     path("sources/<slug:slug>/feed/", feeds.source_feed, name="source_feed"),
+    path("search/", views.search, name="search"),
 ]

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
@@ -34,6 +35,13 @@ from streams.models import (
     reads_members_only,
 )
 from streams.paging import Cursor, cursor_from_request, page_from_request, wants_oldest_first
+from streams.search import (
+    PAGE_SIZE,
+    SearchForm,
+    entries_matching,
+    search_results,
+    uses_full_text,
+)
 
 UPDATES_WATCHED = 50
 ANSWER_TIMEOUT = 600
@@ -52,7 +60,8 @@ MEMBERS_ONLY_MESSAGE = (
 )
 
 
-def _updates_url(stream: Stream, cursor: Cursor | None, version: int) -> str:
+def updates_url_for(stream: Stream, cursor: Cursor | None, version: int) -> str:
+    """The updates endpoint's URL for a reader who has seen up to ``cursor`` at ``version``."""
     url = reverse("streams:updates", kwargs={"slug": stream.slug})
     query = {"after": cursor.encode()} if cursor else {}
     return f"{url}?{urlencode({**query, 'v': version})}"
@@ -192,7 +201,7 @@ def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "publisher": stream.publisher,
             "pinned": pinned,
             "page": page,
-            "updates_url": _updates_url(stream, Cursor.of(newest) if newest else None, version),
+            "updates_url": updates_url_for(stream, Cursor.of(newest) if newest else None, version),
             "live_updates": _live_updates(request),
         },
     )
@@ -342,6 +351,7 @@ def _updates_answer(meta: dict, after: Cursor | None, held: int | None) -> dict:
     pinned = list(visible.filter(pinned=True).newest_first().values_list("id", flat=True))
     changed: list[Entry] = []
     removed: list[int] = []
+    pinned_changed: list[Entry] = []
     if held is not None and held < meta["version"]:
         # The version is a clock in milliseconds (see live.stream_version_bump); the
         # margin covers transactions that saved a row before an earlier bump.
@@ -350,6 +360,10 @@ def _updates_answer(meta: dict, after: Cursor | None, held: int | None) -> dict:
         changed_ids = [pk for pk, stamp in recent.items() if stamp >= since and pk not in new_ids]
         if changed_ids:
             changed = list(visible.filter(pk__in=changed_ids).for_display().newest_first())
+        # Pinning saves the entry, so a new or edited key event is among these, however old.
+        pinned_changed = list(
+            visible.filter(pinned=True, modified_at__gte=since).for_display().newest_first()
+        )
         removed = list(
             stream.entries.filter(modified_at__gte=since)
             .exclude(pk__in=visible.values("pk"))
@@ -362,20 +376,26 @@ def _updates_answer(meta: dict, after: Cursor | None, held: int | None) -> dict:
     return {
         "count": len(entries),
         "html": html.strip(),
-        "next": _updates_url(stream, Cursor.of(newest) if newest else after, meta["version"]),
+        "next": updates_url_for(stream, Cursor.of(newest) if newest else after, meta["version"]),
         "interval": settings.LIVE_POLL_INTERVAL_MS,
         "live": meta["live"],
         "version": meta["version"],
         "visible": {str(pk): stamp.isoformat() for pk, stamp in recent.items()},
         "changed": [entry.pk for entry in changed],
-        "changed_html": {
-            str(entry.pk): render_to_string(
-                "streams/stream_detail.html#entry-items", {"entries": [entry], "stream": stream}
-            ).strip()
-            for entry in changed
-        },
+        "changed_html": _rendered_one_by_one("entry-items", changed, stream),
         "removed": removed,
         "pinned": pinned,
+        "pinned_html": _rendered_one_by_one("pinned-items", pinned_changed, stream),
+    }
+
+
+def _rendered_one_by_one(partial: str, entries: list[Entry], stream: Stream) -> dict[str, str]:
+    """Each entry's HTML by id, from the stream page's own partial, to replace it in place."""
+    return {
+        str(entry.pk): render_to_string(
+            f"streams/stream_detail.html#{partial}", {"entries": [entry], "stream": stream}
+        ).strip()
+        for entry in entries
     }
 
 
@@ -432,3 +452,47 @@ def publisher_follow(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         messages.success(request, f"You no longer follow {publisher.name}.")
     return _back(request, publisher.get_absolute_url())
+
+
+# Search ----------------------------------------------------------------------------------
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    """Published entries of the streams the reader may see, matching ``?q=``, best first."""
+    form = SearchForm(request.GET or None, user=request.user)
+    context: dict = {
+        "form": form,
+        "results": None,
+        "page": None,
+        "problem": "",
+        "full_text": uses_full_text(),
+    }
+    status = 200
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+        query = form.cleaned_data["q"]
+        entries = form.filter(Entry.objects.listed_for(request.user))
+        matching = entries_matching(entries, query)
+        paginator = Paginator(matching, PAGE_SIZE)
+        try:
+            page = paginator.page(request.GET.get("page", 1))
+        except PageNotAnInteger:
+            page, status = None, 400
+            context["problem"] = "That page number is not a number."
+        except EmptyPage:
+            page, status = None, 404
+            context["problem"] = (
+                "There is no such page of results: "
+                f"they fill {paginator.num_pages} page{'s' if paginator.num_pages != 1 else ''}."
+                if paginator.count
+                else "There is no such page of results."
+            )
+        if page is not None:
+            context["results"] = search_results(page.object_list, query)
+            context["page"] = page
+            if page.has_next():
+                context["next_query"] = form.query_string(page=page.next_page_number())
+            if page.has_previous():
+                context["previous_query"] = form.query_string(page=page.previous_page_number())
+        context["first_query"] = form.query_string()
+        context["query"] = query
+    return render(request, "streams/search.html", context, status=status)

@@ -11,8 +11,16 @@ from django.test.utils import CaptureQueriesContext
 from pytest_django.asserts import assertContains, assertNotContains
 
 from streams.models import Entry, Stream
+from streams.paging import Cursor
 from tests import factories
-from tests.fixtures_pages import content, flow_ids, minutes_ago, person, rich_entry
+from tests.fixtures_pages import (
+    content,
+    flow_ids,
+    minutes_ago,
+    person,
+    rich_entry,
+    updates_url,
+)
 
 URL = "/streams/syria/embed/"
 SNIPPET = re.compile(r'<textarea id="embed-code"[^>]*>(.*?)</textarea>', re.DOTALL)
@@ -106,6 +114,21 @@ def test_embed_holds_the_latest_twenty_newest_first(client, stream_a):
     response = client.get(URL)
 
     assert flow_ids(response) == [e.pk for e in reversed(entries[5:])]
+
+
+def test_embed_carries_the_updates_url_of_its_newest_entry_and_the_live_script(client, stream_a):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(10))
+    newest = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
+
+    response = client.get(URL)
+
+    url = updates_url(response)
+    assert url is not None
+    assert url.startswith(f"/streams/syria/updates/?after={Cursor.of(newest).encode()}&v=")
+    assertContains(response, 'data-live-updates="button"')
+    assertContains(response, '<script src="/static/js/live.js" defer></script>', html=True)
+    # The script may ask our own origin from inside another site's frame.
+    assert "connect-src 'self'" in response["Content-Security-Policy"]
 
 
 def test_embed_leaves_out_drafts(client, stream_a):

@@ -12,6 +12,7 @@ def test_robots_txt_is_plain_text_and_keeps_crawlers_out_of_the_back_office(clie
     assert response["Content-Type"].startswith("text/plain")
     assertContains(response, "User-agent: *")
     assert "Disallow: /admin/" in response.content.decode().splitlines()
+    assert "Disallow: /search/" in response.content.decode().splitlines()
 
 
 def test_robots_txt_costs_no_query(client, db, django_assert_num_queries):

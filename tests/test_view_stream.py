@@ -194,12 +194,25 @@ def test_key_events_are_newest_first(client, stream_a):
     assert pinned_ids(response) == [second.pk, first.pk]
 
 
-def test_stream_without_pinned_entries_has_no_key_events_section(client, stream_a):
+HIDDEN_KEY_EVENTS = '<section class="pinned" aria-labelledby="pinned-heading" hidden>'
+
+
+def test_stream_without_pinned_entries_keeps_its_key_events_section_hidden(client, stream_a):
     factories.EntryFactory(stream=stream_a)
 
     response = client.get(URL)
 
-    assertNotContains(response, "Key events")
+    # Hidden from every reader, there for the live script to fill when an entry is pinned.
+    assertContains(response, HIDDEN_KEY_EVENTS)
+    assert pinned_ids(response) == []
+
+
+def test_key_events_section_is_shown_once_an_entry_is_pinned(client, stream_a):
+    factories.EntryFactory(stream=stream_a, pinned=True)
+
+    response = client.get(URL)
+
+    assertNotContains(response, HIDDEN_KEY_EVENTS)
 
 
 def test_pinned_draft_or_future_entries_are_not_key_events(client, stream_a):
@@ -210,7 +223,7 @@ def test_pinned_draft_or_future_entries_are_not_key_events(client, stream_a):
 
     response = client.get(URL)
 
-    assertNotContains(response, "Key events")
+    assertContains(response, HIDDEN_KEY_EVENTS)
     assertNotContains(response, "Draft key event")
     assertNotContains(response, "Future key event")
 

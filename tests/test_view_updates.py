@@ -327,6 +327,52 @@ def test_the_next_poll_after_pinning_lists_the_pinned_entry(client, stream_a):
     assert client.get(poll).json()["pinned"] == [entry.pk]
 
 
+def test_pinning_an_old_entry_sends_it_for_the_key_events_section(client, stream_a):
+    from streams import services
+
+    old = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(600), title="Old")
+    for n in range(55):
+        factories.EntryFactory(stream=stream_a, published_at=minutes_ago(n))
+    poll = _poll_url(client)
+
+    services.entry_pin(entry=old, pinned=True)
+    payload = client.get(poll).json()
+
+    assert payload["pinned"] == [old.pk]
+    assert list(payload["pinned_html"]) == [str(old.pk)]
+    assertInHTML(
+        f'<h3 class="entry__title" id="pinned-{old.pk}-title">'
+        f'<a href="/streams/syria/entries/{old.pk}/">Old</a></h3>',
+        payload["pinned_html"][str(old.pk)],
+    )
+    assert 'class="badge">Key event<' in payload["pinned_html"][str(old.pk)]
+
+
+def test_an_edited_key_event_is_sent_again_and_an_unpinned_one_leaves_the_list(client, stream_a):
+    from streams import services
+
+    edited = factories.EntryFactory(stream=stream_a, pinned=True, published_at=minutes_ago(9))
+    unpinned = factories.EntryFactory(stream=stream_a, pinned=True, published_at=minutes_ago(8))
+    poll = _poll_url(client)
+
+    services.entry_pin(entry=unpinned, pinned=False)
+    edited.title = "Corrected key event"
+    edited.save()
+    payload = client.get(poll).json()
+
+    assert payload["pinned"] == [edited.pk]
+    assert list(payload["pinned_html"]) == [str(edited.pk)]
+    assert "Corrected key event" in payload["pinned_html"][str(edited.pk)]
+
+
+def test_a_poll_with_nothing_changed_sends_no_key_event_html(client, stream_a):
+    factories.EntryFactory(stream=stream_a, pinned=True, published_at=minutes_ago(9))
+
+    payload = client.get(_poll_url(client)).json()
+
+    assert payload["pinned_html"] == {}
+
+
 def test_the_interval_comes_from_the_setting(client, stream_a, settings):
     settings.LIVE_POLL_INTERVAL_MS = 1234
 

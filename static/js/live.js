@@ -1,7 +1,8 @@
 // Live updates of a stream page. The page works without this file; here it polls the URL
 // in #entries' data-updates-url and applies what the server sends: new entries (at once or
-// behind a button, per data-live-updates), edits in place, removals. The server's answer
-// carries the next URL and the interval, so it can slow every reader down at once.
+// behind a button, per data-live-updates), edits in place, removals, key events pinned and
+// unpinned. The server's answer carries the next URL and the interval, so it can slow every
+// reader down at once.
 (function () {
   "use strict";
   var list = document.getElementById("entries");
@@ -127,10 +128,42 @@
     }
   }
 
+  // Key events: the server lists the pinned ids, newest first, and sends the HTML of those
+  // pinned or edited since the reader's version; the section follows that list.
+  var pinnedBox = document.getElementById("pinned-entries");
+  var pinnedSection = pinnedBox && pinnedBox.closest("section");
+
+  function applyPins(ids, pinnedHtml) {
+    if (!pinnedBox || !Array.isArray(ids)) return;
+    var nodes = {};
+    pinnedBox.querySelectorAll("article[data-entry-id]").forEach(function (node) {
+      nodes[node.dataset.entryId] = node;
+    });
+    var incoming = document.createElement("template");
+    incoming.innerHTML = Object.keys(pinnedHtml || {}).map(function (id) { return pinnedHtml[id]; }).join("");
+    incoming.content.querySelectorAll("article[data-entry-id]").forEach(function (node) {
+      var id = node.dataset.entryId;
+      if (nodes[id]) nodes[id].replaceWith(node);
+      nodes[id] = node;
+    });
+    var wanted = ids.map(String).filter(function (id) { return nodes[id]; });
+    Object.keys(nodes).forEach(function (id) {
+      if (wanted.indexOf(id) === -1) nodes[id].remove();
+    });
+    var current = Array.prototype.map.call(
+      pinnedBox.querySelectorAll("article[data-entry-id]"), function (node) { return node.dataset.entryId; });
+    // Moving a node loses the reader's focus in it: only reorder when the order changed.
+    if (current.join() !== wanted.join()) {
+      wanted.forEach(function (id) { pinnedBox.appendChild(nodes[id]); });
+    }
+    pinnedSection.hidden = wanted.length === 0;
+  }
+
   function apply(data) {
     if (typeof data.interval === "number" && data.interval > 0) interval = data.interval;
     removeGone(data.removed, data.visible);
     replaceChanged(data.changed_html);
+    applyPins(data.pinned, data.pinned_html);
     if (data.count && data.html) addEntries(data.html, data.count);
     if (data.next) url = data.next;
   }

@@ -114,3 +114,37 @@ def test_without_javascript_the_page_still_lists_entries(live_server, browser, s
         expect(page.locator("[data-live-region]")).to_have_count(0)
     finally:
         context.close()
+
+
+def test_pinning_and_unpinning_move_entries_in_and_out_of_key_events(live_server, desktop, stream):
+    older = factories.EntryFactory(stream=stream, title="Ceasefire announced")
+    _open_with(desktop, live_server, stream, count=2)
+    key_events = desktop.get_by_role("region", name="Key events")
+    expect(key_events).to_be_hidden()
+
+    services.entry_pin(entry=older, pinned=True)
+
+    expect(key_events).to_be_visible(timeout=5000)
+    expect(key_events.locator("article")).to_have_count(1)
+    expect(key_events.locator("article")).to_contain_text("Ceasefire announced")
+    expect(key_events.locator("article .badge")).to_have_text("Key event")
+
+    services.entry_pin(entry=older, pinned=False)
+
+    expect(key_events).to_be_hidden(timeout=5000)
+    expect(desktop.locator("#pinned-entries article")).to_have_count(0)
+    expect(desktop.locator("#entries article")).to_have_count(2)
+
+
+def test_the_embed_follows_the_stream_too(live_server, desktop, stream):
+    desktop.goto(f"{live_server.url}/streams/{stream.slug}/embed/")
+    expect(desktop.locator("#entries article")).to_have_count(1)
+    desktop.wait_for_timeout(700)
+
+    _publish(stream, "Breaking: talks resume")
+    button = desktop.get_by_role("button", name="Show 1 new entry")
+    expect(button).to_be_visible(timeout=5000)
+    button.click()
+
+    expect(desktop.locator("#entries article").first).to_contain_text("Breaking: talks resume")
+    expect(desktop.locator("#entries article")).to_have_count(2)

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from accounts.models import Profile, User
 from streams import demo_content as demo
 from streams.models import Block, Byline, Entry, Membership, Publisher, Source, Stream
+from streams.search import document_text
 from streams.services import (
     BlockSpec,
     BylineSpec,
@@ -352,14 +353,28 @@ def create_entry_batch(
     bylines: Sequence[BylineSpec],
 ) -> None:
     texts, quotes, titles = demo.BULK_TEXTS, demo.BULK_QUOTES, demo.BULK_TITLES
-    entries = Entry.objects.bulk_create(
-        Entry(
+
+    def entry(number: int, published_at: datetime) -> Entry:
+        # bulk_create sends no signal, so the search document is written here, from the
+        # same pieces the blocks below are made of.
+        title = titles[number % len(titles)] if number % 3 == 0 else ""
+        quote = quotes[number % len(quotes)]
+        parts = [
+            (texts[number % len(texts)], "", ""),
+            (quote.body, quote.original, sources[quote.source].name),
+        ]
+        if number % 2:
+            parts.append((texts[(number * 7 + 3) % len(texts)], "", ""))
+        return Entry(
             stream=stream,
-            title=titles[(first_number + i) % len(titles)] if (first_number + i) % 3 == 0 else "",
+            title=title,
             status=Entry.Status.PUBLISHED,
             published_at=published_at,
+            search_document=document_text(title, parts),
         )
-        for i, published_at in enumerate(times)
+
+    entries = Entry.objects.bulk_create(
+        entry(first_number + i, published_at) for i, published_at in enumerate(times)
     )
     blocks: list[Block] = []
     byline_rows: list[Byline] = []
