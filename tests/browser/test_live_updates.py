@@ -27,6 +27,17 @@ def stream(db):
     return stream
 
 
+ARRIVAL_WATCH = """
+new MutationObserver((changes, observer) => {
+  if (document.querySelector("#entries article[data-entry-id]:first-child h3")
+      ?.textContent.includes("Breaking")) {
+    window.__arrived = Date.now();
+    observer.disconnect();
+  }
+}).observe(document.getElementById("entries"), { childList: true });
+"""
+
+
 def _publish(stream, title: str):
     return services.entry_create(stream=stream, title=title, blocks=[services.TextBlock("Text")])
 
@@ -47,12 +58,17 @@ def test_a_published_entry_appears_at_once_for_a_reader_who_chose_so(live_server
     sign_in(desktop, live_server)
     _open(desktop, live_server, stream)
 
-    started = time.monotonic()
+    # The page notes when the entry enters it: Playwright's own checks poll too coarsely.
+    desktop.evaluate(ARRIVAL_WATCH)
+    published = time.time() * 1000
     entry = _publish(stream, "Breaking: talks resume")
     expect(desktop.locator("#entries article").first).to_contain_text(
         "Breaking: talks resume", timeout=5000
     )
-    print(f"\npublish-to-visible: {(time.monotonic() - started) * 1000:.0f} ms (interval 500 ms)")
+    arrived = desktop.evaluate("window.__arrived")
+    elapsed = arrived - published
+    # Printed, not asserted: speed is for benchmarks to show, a timed test would only flake.
+    print(f"\npublish-to-visible: {elapsed:.0f} ms (poll interval 500 ms)")
     expect(desktop.locator("[data-live-region]")).to_have_text("1 new entry.")
 
     services.entry_record_edit(entry=entry, note="The venue was wrong.")
