@@ -184,7 +184,8 @@ _slug_ids: dict[str, int] = {}
 # poll's cost. So a process also remembers each answer for LIVE_MEMO_MS: readers polling the
 # same stream share one cache read per process and moment. The answers say "max-age=5" to
 # every proxy and browser anyway, so this serves nothing staler than they may.
-_MEMO_MAX = 4096
+# Pages of some 50 kB each: a bound of a few tens of MB per process, whatever URLs arrive.
+_MEMO_MAX = 512
 _memo: dict[tuple[str, str], tuple[float, dict]] = {}
 
 
@@ -192,9 +193,13 @@ def _remember(slug: str, name: str, answer: dict) -> None:
     lifetime = settings.LIVE_MEMO_MS / 1000
     if lifetime <= 0:
         return
+    now = time.monotonic()
     if len(_memo) >= _MEMO_MAX:
-        _memo.clear()
-    _memo[(slug, name)] = (time.monotonic() + lifetime, answer)
+        for key in [key for key, (until, _) in _memo.items() if until <= now]:
+            del _memo[key]
+        if len(_memo) >= _MEMO_MAX:
+            _memo.clear()
+    _memo[(slug, name)] = (now + lifetime, answer)
 
 
 def _remembered(slug: str, name: str) -> dict | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -70,15 +70,30 @@ def _byline_from_spec(entry: Entry, position: int, spec: BylineSpec) -> Byline:
 
 
 def _publishing_now(stream: Stream) -> datetime:
-    """The present moment, read while this transaction holds the stream's publishing lock.
+    """The publish time of an entry going out now, read under the stream's publishing lock.
 
     A reader's cursor moves past the newest entry it was shown. An entry stamped earlier but
     committed later than another would fall behind that cursor and never reach the reader.
     Publishers of one stream take turns here, until their commit, so that publish times
-    follow commit order. (SQLite has no row locks: it is the database of first runs.)
+    follow commit order; and a web process whose clock runs behind another's stamps just
+    after the stream's newest entry rather than before it. (SQLite has no row locks: it is
+    the database of first runs, with one web process.)
     """
     list(Stream.objects.select_for_update(no_key=True).filter(pk=stream.pk).values_list("pk"))
-    return timezone.now()
+    now = timezone.now()
+    # Published by a process whose clock runs ahead, an entry may be "later" than our now;
+    # one scheduled for later is not among these, nor seen by any reader yet.
+    newest = (
+        Entry.objects.published(now)
+        .filter(stream=stream)
+        .order_by("-published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    if newest is not None and newest >= now:
+        # Entry.save holds it as scheduled until this process's clock catches up.
+        return newest + timedelta(microseconds=1)
+    return now
 
 
 @transaction.atomic
@@ -166,6 +181,10 @@ def entry_publish(*, entry: Entry, by=None, at: datetime | None = None) -> Entry
         raise PermissionDenied("Only an editor of this publisher can publish its entries.")
     if problems := _publishing_problems(entry):
         raise ValidationError(problems)
+    if at is None:
+        # The entry's row before the stream's, as the admin's change form takes them (it saves
+        # the entry, then publishes): two editors on one entry must not lock in opposite order.
+        list(Entry.objects.select_for_update(no_key=True).filter(pk=entry.pk).values_list("pk"))
     now = timezone.now() if at is not None else _publishing_now(entry.stream)
     entry.published_at = at or now
     entry.status = Entry.Status.SCHEDULED if entry.published_at > now else Entry.Status.PUBLISHED

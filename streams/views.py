@@ -148,11 +148,12 @@ def _anonymous_page_name(request: HttpRequest) -> str | None:
     if settings.SESSION_COOKIE_NAME in cookies or CookieStorage.cookie_name in cookies:
         return None
     query = request.GET
+    # The order as the page reads it: a made-up ?order= value is the same page, not another.
     return _kept_name(
         "page",
         request.scheme,
         request.get_host(),
-        query.get("order", ""),
+        "oldest" if wants_oldest_first(request) else "newest",
         query.get("before", ""),
         query.get("after", ""),
     )
@@ -369,6 +370,10 @@ def _updates_answer(meta: dict, after: Cursor | None, held: int | None) -> dict:
             .exclude(pk__in=visible.values("pk"))
             .values_list("id", flat=True)
         )
+    # A new entry may come pinned (published so, or scheduled and now due): the key events
+    # need it too, however old its last save.
+    sent = {entry.pk for entry in pinned_changed}
+    pinned_changed += [entry for entry in entries if entry.pinned and entry.pk not in sent]
     # Newest first, like the page they are added to; rendered by the page's own template.
     html = render_to_string(
         "streams/stream_detail.html#entry-items", {"entries": entries[::-1], "stream": stream}

@@ -69,3 +69,14 @@ def test_every_service_that_others_wait_for_has_a_health_check():
     assert all("healthcheck" in SERVICES[name] for name in waited_for - {"web"})
     # The web image declares its own HEALTHCHECK on /healthz.
     assert "HEALTHCHECK" in (ROOT / "Dockerfile").read_text()
+
+
+def test_the_proxy_finds_replicas_added_or_recreated_after_it_started():
+    upstream = NGINX[NGINX.index("upstream pressimus_web") :]
+    upstream = upstream[: upstream.index("}")]
+
+    assert "server web:8000 resolve" in upstream
+    assert "zone pressimus_web" in upstream
+    assert re.search(r"^resolver 127\.0\.0\.11 valid=\d+s", NGINX, re.M)
+    version = re.search(r"nginx:(\d+)\.(\d+)\.(\d+)", SERVICES["proxy"]["image"])
+    assert version and tuple(map(int, version.groups())) >= (1, 27, 3)

@@ -100,3 +100,18 @@ def test_with_the_memo_off_every_poll_asks_the_cache(client, stream_a, settings,
     client.get(poll)
 
     assert len(cache_reads) == 1
+
+
+def test_the_memo_stays_bounded_dropping_expired_answers_first(memo, monkeypatch):
+    monkeypatch.setattr(live, "_MEMO_MAX", 4)
+    for n in range(3):
+        live._remember("syria", f"old-{n}", {"n": n})
+    memo["now"] += 2
+    live._remember("syria", "current", {"n": 3})
+
+    live._remember("syria", "newest", {"n": 4})
+
+    assert set(live._memo) == {("syria", "current"), ("syria", "newest")}
+    for n in range(5, 12):
+        live._remember("syria", f"more-{n}", {"n": n})
+    assert len(live._memo) <= 4

@@ -87,7 +87,7 @@ def test_publishers_of_one_stream_take_turns_so_publish_times_follow_commit_orde
                 entry_publish(entry=first)
                 first_holds_the_lock.set()
                 time.sleep(0.5)
-            committed["first"] = timezone.now()
+                committed["first"] = timezone.now()
         finally:
             connections.close_all()
 
@@ -101,4 +101,31 @@ def test_publishers_of_one_stream_take_turns_so_publish_times_follow_commit_orde
     second.refresh_from_db()
     # The second publisher waited for the first one's commit before reading the clock: no
     # reader can see the second entry, move its cursor past it, and then miss the first.
-    assert second.published_at >= committed["first"] > first.published_at
+    assert second.published_at > committed["first"] > first.published_at
+
+
+def test_a_web_process_whose_clock_runs_behind_publishes_after_the_newest_entry(db):
+    stream = factories.StreamFactory()
+    ahead = timezone.now() + timedelta(milliseconds=300)
+    # Published a moment ago by another web process, whose clock is 300 ms ahead of ours.
+    factories.EntryFactory(stream=stream, published_at=ahead, status=Entry.Status.PUBLISHED)
+    # Saved there as published: our Entry.save would hold it as scheduled by our clock.
+    Entry.objects.filter(stream=stream).update(status=Entry.Status.PUBLISHED)
+    draft = factories.EntryFactory(stream=stream, status=Entry.Status.DRAFT, published_at=None)
+
+    entry_publish(entry=draft)
+
+    # After the newest entry, so no reader's cursor has passed it already.
+    assert draft.published_at > ahead
+
+
+def test_an_entry_scheduled_for_later_does_not_push_a_publish_into_the_future(db):
+    stream = factories.StreamFactory()
+    later = timezone.now() + timedelta(hours=1)
+    factories.EntryFactory(stream=stream, published_at=later, status=Entry.Status.SCHEDULED)
+    draft = factories.EntryFactory(stream=stream, status=Entry.Status.DRAFT, published_at=None)
+
+    entry_publish(entry=draft)
+
+    assert draft.published_at < later
+    assert draft.status == Entry.Status.PUBLISHED

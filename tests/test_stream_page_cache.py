@@ -75,6 +75,18 @@ def test_the_anonymous_page_is_served_warm_without_a_query(
     assert flow_ids(warm) == [entry.pk]
 
 
+def test_made_up_order_values_share_the_newest_first_page_rather_than_fill_the_cache(
+    client, entry, django_assert_num_queries
+):
+    cold = client.get(f"{URL}?order=x1")
+
+    with django_assert_num_queries(0):
+        other = client.get(f"{URL}?order=x2")
+        newest = client.get(f"{URL}?order=newest")
+
+    assert other.content == cold.content == newest.content
+
+
 def test_the_anonymous_page_has_shared_cache_headers_cold_and_warm(client, entry):
     cold = client.get(URL)
     warm = client.get(URL)

@@ -365,6 +365,23 @@ def test_an_edited_key_event_is_sent_again_and_an_unpinned_one_leaves_the_list(c
     assert "Corrected key event" in payload["pinned_html"][str(edited.pk)]
 
 
+def test_a_pinned_entry_scheduled_earlier_is_sent_for_key_events_when_it_falls_due(
+    client, stream_a
+):
+    poll = _poll_url(client)
+    with frozen(NOW - timedelta(hours=1)):
+        due = scheduled_entry(
+            stream_a, published_at=NOW + timedelta(minutes=1), pinned=True, title="Due"
+        )
+
+    with frozen(NOW + timedelta(minutes=2)):
+        payload = client.get(poll).json()
+
+    assert _ids(payload) == [due.pk]
+    assert payload["pinned"] == [due.pk]
+    assert list(payload["pinned_html"]) == [str(due.pk)]
+
+
 def test_a_poll_with_nothing_changed_sends_no_key_event_html(client, stream_a):
     factories.EntryFactory(stream=stream_a, pinned=True, published_at=minutes_ago(9))
 

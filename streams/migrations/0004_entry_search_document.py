@@ -1,34 +1,4 @@
-import django.contrib.postgres.search
 from django.db import migrations, models
-
-import streams.models
-
-BATCH = 1000
-
-
-def fill_search_documents(apps, schema_editor):
-    # The text is built as streams.search builds it now; the rows come from the
-    # historical models, in batches, so a large archive needs little memory.
-    from streams.search import document_text
-
-    Entry = apps.get_model("streams", "Entry")
-    Block = apps.get_model("streams", "Block")
-    ids = list(Entry.objects.order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
-        blocks = {}
-        rows = (
-            Block.objects.filter(entry_id__in=chunk, kind__in=["text", "quote"])
-            .order_by("entry_id", "position", "id")
-            .values_list("entry_id", "body", "original", "source__name")
-        )
-        for entry_id, body, original, source_name in rows:
-            blocks.setdefault(entry_id, []).append((body, original, source_name or ""))
-        entries = [
-            Entry(pk=pk, search_document=document_text(title, blocks.get(pk, [])))
-            for pk, title in Entry.objects.filter(pk__in=chunk).values_list("pk", "title")
-        ]
-        Entry.objects.bulk_update(entries, ["search_document"])
 
 
 class Migration(migrations.Migration):
@@ -36,20 +6,12 @@ class Migration(migrations.Migration):
         ("streams", "0003_editorial_review_images_sources"),
     ]
 
+    # Alone in its migration: adding a column with a constant default is instant on
+    # PostgreSQL, so the table is locked only for a moment; 0005 fills it, 0006 indexes it.
     operations = [
         migrations.AddField(
             model_name="entry",
             name="search_document",
             field=models.TextField(blank=True, editable=False),
-        ),
-        migrations.RunPython(fill_search_documents, migrations.RunPython.noop, elidable=True),
-        # Built after the backfill: filling an indexed column would update the index row by row.
-        # Skipped on SQLite, which has no GIN (see PostgresOnlyGinIndex).
-        migrations.AddIndex(
-            model_name="entry",
-            index=streams.models.PostgresOnlyGinIndex(
-                django.contrib.postgres.search.SearchVector("search_document", config="english"),
-                name="entry_search_idx",
-            ),
         ),
     ]
