@@ -57,7 +57,8 @@ def _database_unavailable(error: BaseException | None) -> bool:
             return True
         if isinstance(error, DatabaseError):
             return False
-        error = error.__cause__ or error.__context__
+        # Only an explicit "raise … from": a bug raised while handling an outage stays a 500.
+        error = error.__cause__
     return False
 
 

@@ -133,3 +133,18 @@ def client_as():
         return client
 
     return make
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """moto's S3 server on loopback: a real HTTP endpoint speaking S3, as AWS or MinIO do.
+
+    Port 0 lets the system pick a free port, so parallel runs never collide.
+    """
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

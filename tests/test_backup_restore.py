@@ -393,17 +393,13 @@ def test_an_older_pg_dump_than_the_server_names_the_client_to_install():
 
 
 @pytest.fixture(scope="module")
-def s3_buckets():
+def s3_buckets(s3_endpoint):
     """Two buckets on moto's S3 server on loopback: where media were, and a new site's."""
     boto3 = pytest.importorskip("boto3")
-    from moto.server import ThreadedMotoServer
     from storages.backends.s3 import S3Storage
 
-    port = _closed_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
     options = {
-        "endpoint_url": f"http://127.0.0.1:{port}",
+        "endpoint_url": s3_endpoint,
         "access_key": "test-access-key",
         "secret_key": "test-secret-key",
         "region_name": "us-east-1",
@@ -419,8 +415,7 @@ def s3_buckets():
     )
     for bucket in ("old-site", "new-site"):
         client.create_bucket(Bucket=bucket)
-    yield S3Storage(bucket_name="old-site", **options), S3Storage(bucket_name="new-site", **options)
-    server.stop()
+    return tuple(S3Storage(bucket_name=name, **options) for name in ("old-site", "new-site"))
 
 
 def test_media_on_object_storage_are_walked_archived_and_written_back_under_their_names(

@@ -65,9 +65,10 @@ def test_an_unreachable_database_gives_the_503_page_with_retry_after(failing_sit
     _assert_site_design(response, 503)
 
 
-def test_a_database_error_that_is_a_bug_stays_a_500(failing_site, caplog):
+@pytest.mark.parametrize("path", ["/integrity-error/", "/bug-during-outage/"])
+def test_a_database_error_that_is_a_bug_stays_a_500(failing_site, caplog, path):
     with caplog.at_level("CRITICAL", logger="django.request"):
-        response = failing_site.get("/integrity-error/")
+        response = failing_site.get(path)
 
     assert response.status_code == 500
     assert "Retry-After" not in response

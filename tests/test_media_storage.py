@@ -7,7 +7,6 @@ protocol, so boto3 and django-storages do exactly what they do against AWS or Mi
 from __future__ import annotations
 
 import json
-import socket
 import urllib.request
 
 import boto3
@@ -30,23 +29,12 @@ def _directives(policy: str) -> dict[str, str]:
     return dict((*part.strip().split(" ", 1), "")[:2] for part in policy.split(";"))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def s3_endpoint():
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
+def bucket(s3_endpoint):
+    """The media bucket, on the S3 server's endpoint (which this returns)."""
     s3 = boto3.client(
         "s3",
-        endpoint_url=endpoint,
+        endpoint_url=s3_endpoint,
         region_name=REGION,
         aws_access_key_id=KEYS["access_key"],
         aws_secret_access_key=KEYS["secret_key"],
@@ -65,19 +53,18 @@ def s3_endpoint():
         ],
     }
     s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(public_read))
-    yield endpoint
-    server.stop()
+    return s3_endpoint
 
 
 @pytest.fixture
-def s3_media(settings, s3_endpoint):
+def s3_media(settings, bucket):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
                 "bucket_name": BUCKET,
-                "endpoint_url": s3_endpoint,
+                "endpoint_url": bucket,
                 "region_name": REGION,
                 "querystring_auth": False,
                 "default_acl": None,
@@ -90,7 +77,7 @@ def s3_media(settings, s3_endpoint):
     middleware.media_origin.cache_clear()
     yield boto3.client(
         "s3",
-        endpoint_url=s3_endpoint,
+        endpoint_url=bucket,
         region_name=REGION,
         aws_access_key_id=KEYS["access_key"],
         aws_secret_access_key=KEYS["secret_key"],

@@ -27,6 +27,13 @@ def connection_closed_view(request):
         raise RuntimeError("A library wrapped the database error.") from error
 
 
+def bug_while_handling_an_outage_view(request):
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        return {}["a bug in the fallback"]
+
+
 def integrity_error_view(request):
     raise IntegrityError("duplicate key value violates unique constraint")
 
@@ -36,5 +43,6 @@ urlpatterns = [
     path("database-down/", database_down_view),
     path("connection-closed/", connection_closed_view),
     path("integrity-error/", integrity_error_view),
+    path("bug-during-outage/", bug_while_handling_an_outage_view),
     *site_urlpatterns,
 ]

@@ -49,3 +49,10 @@ class Command(BaseCommand):
         )
         # With --output - the archive owns stdout.
         (self.stderr if destination is None else self.stdout).write(self.style.SUCCESS(summary))
+        if result.media_gone:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"{result.media_gone} media file(s) disappeared while the backup ran "
+                    "(deleted meanwhile): entries restored from it may miss those images."
+                )
+            )
