@@ -133,9 +133,32 @@ def _after_commit(refresh: Callable[[], object]) -> None:
     transaction.on_commit(refresh)
 
 
+# Saving an entry in the admin saves each of its blocks: one refresh per commit, not per row.
+# Every change adds its lookup here and asks for a drain after commit; the first drain of a
+# commit refreshes them all at once and the others find nothing left. A lookup added in a
+# transaction that rolled back is drained with the next commit: a refresh rebuilds documents
+# from the rows as they are, so that costs a query, never a wrong document.
+def _pending_lookups() -> list[Callable[[], Iterable[int]]]:
+    # Kept on the database connection, hence per thread: threads never drain each other's.
+    connection = transaction.get_connection()
+    if not hasattr(connection, "search_pending_lookups"):
+        connection.search_pending_lookups = []
+    return connection.search_pending_lookups
+
+
+def _drain() -> None:
+    lookups = _pending_lookups()
+    if not lookups:
+        return
+    taken = lookups[:]
+    lookups.clear()
+    entry_search_document_refresh({pk for lookup in taken for pk in lookup()})
+
+
 def entries_changed(entry_ids: Callable[[], Iterable[int]]) -> None:
     """Once the transaction commits, refresh the documents of the entries then found."""
-    _after_commit(lambda: entry_search_document_refresh(entry_ids()))
+    _pending_lookups().append(entry_ids)
+    _after_commit(_drain)
 
 
 def entries_quoting_changed(source_id: int) -> None:

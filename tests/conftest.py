@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
 from django.test import Client
 
 from streams import live
@@ -20,6 +21,15 @@ def _empty_cache():
     yield
     cache.clear()
     live.forget_remembered()
+
+
+@pytest.fixture(autouse=True)
+def _no_search_refresh_left_over():
+    # A test whose transaction never commits leaves its search lookups on the connection;
+    # the next test must not drain them (into its query counts).
+    yield
+    for connection in connections.all(initialized_only=True):
+        connection.__dict__.pop("search_pending_lookups", None)
 
 
 @pytest.fixture(autouse=True)

@@ -6,9 +6,10 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
-from streams.models import Entry
+from streams.models import Block, Entry
 from streams.search import (
     QUERY_MAX_LENGTH,
     document_text,
@@ -138,6 +139,27 @@ def test_saving_a_source_without_renaming_it_refreshes_nothing(
         source.save()
 
     assert callbacks == []
+
+
+def test_saving_many_blocks_in_one_transaction_refreshes_the_document_once(
+    stream_a, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        entry = factories.EntryFactory(stream=stream_a, title="Many")
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        for n in range(20):
+            Block.objects.create(
+                entry=entry, position=10 + n, kind=Block.Kind.TEXT, body=f"<p>Word{n}</p>"
+            )
+
+    with CaptureQueriesContext(connection) as queries:
+        for callback in callbacks:
+            callback()
+
+    # One read of the entry, one of its blocks, one write: not twenty of each.
+    assert len(queries) == 3
+    assert "Word0" in document_of(entry)
+    assert "Word19" in document_of(entry)
 
 
 def test_documents_are_written_after_commit_and_not_on_rollback(
