@@ -256,7 +256,10 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "upgrade-insecure-requests": not DEBUG,
+        # With the HTTPS redirect, as production runs; a site served over plain HTTP on
+        # purpose (docker-compose on a LAN) would otherwise have its CSS and scripts upgraded
+        # to an HTTPS that does not exist.
+        "upgrade-insecure-requests": SECURE_SSL_REDIRECT,
     }
 }
 # Features no page of ours uses; sent as Permissions-Policy by pressimus.middleware.

@@ -162,7 +162,7 @@ def test_saving_many_blocks_in_one_transaction_refreshes_the_document_once(
     assert "Word19" in document_of(entry)
 
 
-def test_documents_are_written_after_commit_and_not_on_rollback(
+def test_documents_are_written_only_once_the_transaction_commits(
     stream_a, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):

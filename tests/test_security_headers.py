@@ -68,7 +68,6 @@ def test_every_page_has_a_strict_content_security_policy(client, pages, page):
     assert policy["base-uri"] == "'self'"
     assert policy["form-action"] == "'self'"
     assert policy["frame-ancestors"] == "'none'"
-    assert "upgrade-insecure-requests" in policy
 
 
 def test_only_the_admin_may_run_the_prose_editor_import_map(client, admin_user, pages):

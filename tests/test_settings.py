@@ -65,3 +65,35 @@ def test_every_variable_the_settings_read_is_documented_in_env_example():
     documented = set(re.findall(r"^#?\s*([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert read, "no variables found: the pattern no longer matches settings.py"
     assert read - documented == set()
+
+
+@pytest.mark.parametrize(("redirect", "upgrade"), [("true", "True"), ("false", "False")])
+def test_browsers_upgrade_requests_to_https_only_where_the_site_redirects_to_it(redirect, upgrade):
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['upgrade-insecure-requests'])",
+        SECRET_KEY=REAL_KEY,
+        ALLOWED_HOSTS="news.example.org",
+        SECURE_SSL_REDIRECT=redirect,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == upgrade
+
+
+def test_production_defaults_redirect_and_upgrade_to_https():
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.conf import settings; print(settings.SECURE_SSL_REDIRECT, "
+        "settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['upgrade-insecure-requests'])",
+        SECRET_KEY=REAL_KEY,
+        ALLOWED_HOSTS="news.example.org",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True True"
