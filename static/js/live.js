@@ -44,16 +44,46 @@
     document.title = unseen ? "(" + unseen + ") " + baseTitle : baseTitle;
   }
 
+  // An entry's place in the stream: its publish time, then its id, as the server orders them.
+  function stamp(node) {
+    var time = node.querySelector("time[datetime]");
+    return [time ? Date.parse(time.getAttribute("datetime")) : 0, Number(node.dataset.entryId)];
+  }
+
+  function isNewer(a, b) {
+    return a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
+  }
+
+  // Between the oldest and the newest entry shown: an entry there that the page lacks was
+  // published before one already shown but reached the database after it.
+  function missedHere(node) {
+    var shown = articles();
+    if (shown.length < 2) return false;
+    var ends = [stamp(shown[0]), stamp(shown[shown.length - 1])];
+    var oldest = oldestFirst ? ends[0] : ends[1];
+    var newest = oldestFirst ? ends[1] : ends[0];
+    var mine = stamp(node);
+    return isNewer(mine, oldest) && isNewer(newest, mine);
+  }
+
+  function place(node) {
+    var mine = stamp(node);
+    var shown = articles();
+    for (var i = 0; i < shown.length; i++) {
+      var theirs = stamp(shown[i]);
+      if (oldestFirst ? isNewer(theirs, mine) : isNewer(mine, theirs)) {
+        list.insertBefore(node, shown[i]);
+        return;
+      }
+    }
+    list.appendChild(node);
+  }
+
   function insert(fragment) {
     var empty = list.querySelector(".empty");
     if (empty) empty.remove();
-    if (oldestFirst) {
-      // Oldest first: new entries belong at the end, in the order they came.
-      var nodes = Array.prototype.slice.call(fragment.childNodes).reverse();
-      nodes.forEach(function (node) { list.appendChild(node); });
-    } else {
-      list.insertBefore(fragment, list.firstChild);
-    }
+    // Each in its place by publish time: new ones on the newest end, a late one where it belongs.
+    Array.prototype.slice.call(fragment.querySelectorAll("article[data-entry-id]")).forEach(place);
   }
 
   function release() {
@@ -96,14 +126,18 @@
   }
 
   function replaceChanged(changedHtml) {
+    var missed = [];
     Object.keys(changedHtml || {}).forEach(function (id) {
-      var current = list.querySelector('article[data-entry-id="' + id + '"]');
-      if (!current) return;
       var incoming = document.createElement("template");
       incoming.innerHTML = changedHtml[id];
       var article = incoming.content.querySelector("article");
-      if (article) current.replaceWith(article);
+      if (!article) return;
+      var selector = 'article[data-entry-id="' + id + '"]';
+      var current = list.querySelector(selector) || held.content.querySelector(selector);
+      if (current) current.replaceWith(article);
+      else if (missedHere(article)) missed.push(changedHtml[id]);
     });
+    if (missed.length) addEntries(missed.join(""), missed.length);
   }
 
   function removeGone(removed, visible) {

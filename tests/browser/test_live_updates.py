@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -164,3 +165,61 @@ def test_the_embed_follows_the_stream_too(live_server, desktop, stream):
 
     expect(desktop.locator("#entries article").first).to_contain_text("Breaking: talks resume")
     expect(desktop.locator("#entries article")).to_have_count(2)
+
+
+def test_an_entry_that_reached_the_database_late_is_placed_where_it_belongs(
+    live_server, desktop, stream
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    newer = factories.EntryFactory(stream=stream, title="Newer", published_at=now)
+    _open_with(desktop, live_server, stream, count=2)
+    first = stream.entries.get(title="First entry")
+
+    # Stamped before "Newer" but committed after the page had it: it comes as a change, not
+    # as a new entry, and the page puts it between the two.
+    late = factories.EntryFactory(
+        stream=stream, title="Late", published_at=first.published_at + timedelta(minutes=1)
+    )
+    button = desktop.get_by_role("button", name="Show 1 new entry")
+    expect(button).to_be_visible(timeout=5000)
+    button.click()
+
+    order = desktop.locator("#entries article").evaluate_all(
+        "nodes => nodes.map(node => Number(node.dataset.entryId))"
+    )
+    assert order == [newer.pk, late.pk, first.pk]
+
+
+def test_an_older_page_does_not_take_in_an_edit_of_an_entry_shown_on_a_newer_one(
+    live_server, desktop, stream
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from streams.paging import Cursor
+
+    now = timezone.now()
+    entries = [
+        factories.EntryFactory(stream=stream, published_at=now - timedelta(minutes=n))
+        for n in range(1, 26)
+    ]
+    oldest_on_page_one = entries[19]
+    desktop.goto(
+        f"{live_server.url}/streams/{stream.slug}/?before={Cursor.of(oldest_on_page_one).encode()}"
+    )
+    shown = desktop.locator("#entries article")
+    count = shown.count()
+    desktop.wait_for_timeout(700)
+
+    entries[0].title = "Edited on page one"
+    entries[0].save()
+    desktop.wait_for_timeout(1500)
+
+    assert shown.count() == count
+    expect(desktop.get_by_text("Edited on page one")).to_have_count(0)
+    expect(desktop.get_by_role("button", name=re.compile(r"^Show \d+ new entr"))).to_have_count(0)
