@@ -14,7 +14,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,14 +25,19 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.server import PYTHON, free_port, gunicorn, http_status  # noqa: E402
+from bench.server import (  # noqa: E402
+    PYTHON,
+    free_port,
+    gunicorn,
+    http_status,
+    production_env,
+    reachable,
+)
 
 LARGE_STREAM = "bench-large"
 SMALL_STREAM = "bench-small"
 # The product's bar: a stream of 100 000 entries is served about as fast as one of 100.
 LATENCY_RATIO_BAR = 1.3
-# 60 characters, so settings accept it with DEBUG off; it signs nothing outside this run.
-BENCH_SECRET_KEY = "bench-only-secret-key-not-for-any-real-site-0123456789abcdef"
 SEED_TIMEOUT_S = 600
 STEP_TIMEOUT_S = 180
 WARMUP_REQUESTS = 20
@@ -94,32 +98,19 @@ def parse_args() -> argparse.Namespace:
 
 def bench_env(tmp: Path) -> dict[str, str]:
     """The environment of every step: production-like settings, on loopback only."""
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="pressimus.settings",
-        DEBUG="false",
-        SECRET_KEY=BENCH_SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        ADMIN_REQUIRE_MFA="false",
-        MEDIA_ROOT=str(tmp / "media"),
+    env = production_env(
+        tmp / "media",
         DATABASE_URL=os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.sqlite3'}",
     )
     # As production runs (.env.example): connections kept between requests, quiet logs.
     env.setdefault("CONN_MAX_AGE", "60")
-    if "CACHE_URL" not in env and redis_reachable():
-        env["CACHE_URL"] = REDIS_URL
+    if "CACHE_URL" not in env:
+        if reachable("127.0.0.1", 6379):
+            env["CACHE_URL"] = REDIS_URL
+        else:
+            print("== Redis is not reachable on 127.0.0.1:6379: each worker keeps its own cache")
     env.setdefault("LOG_LEVEL", "WARNING")
     return env
-
-
-def redis_reachable() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-    except OSError:
-        print("== Redis is not reachable on 127.0.0.1:6379: each worker keeps its own cache")
-        return False
-    return True
 
 
 def manage(env: dict[str, str], *args: str, timeout: float = STEP_TIMEOUT_S) -> float:

@@ -19,6 +19,32 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 STARTUP_TIMEOUT_S = 30
+# 60 characters, so settings accept it with DEBUG off; it signs nothing outside a measurement.
+THROWAWAY_SECRET_KEY = "measurement-only-secret-key-not-for-any-real-site-0123456789"
+
+
+def production_env(media_root: Path, **settings: str) -> dict[str, str]:
+    """This environment with production's settings (DEBUG off), on loopback, plus ``settings``."""
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="pressimus.settings",
+        DEBUG="false",
+        SECRET_KEY=THROWAWAY_SECRET_KEY,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="false",
+        ADMIN_REQUIRE_MFA="false",
+        MEDIA_ROOT=str(media_root),
+        **settings,
+    )
+    return env
+
+
+def reachable(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+    except OSError:
+        return False
+    return True
 
 
 def free_port() -> int:

@@ -24,7 +24,6 @@ import resource
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,7 +37,13 @@ from urllib.parse import urlsplit
 BASE_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE_DIR))
 
-from bench.server import PYTHON, free_port, gunicorn  # noqa: E402
+from bench.server import (  # noqa: E402
+    PYTHON,
+    free_port,
+    gunicorn,
+    production_env,
+    reachable,
+)
 from loadtest.check import Delivery, check_delivery, percentile  # noqa: E402
 from loadtest.clients import (  # noqa: E402
     KINDS,
@@ -52,8 +57,6 @@ from loadtest.clients import (  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/pressimus_loadtest"
 REDIS_URL = "redis://127.0.0.1:6379/14"
-# 60 characters, so settings accept it with DEBUG off; it signs nothing outside this run.
-LOADTEST_SECRET_KEY = "loadtest-only-secret-key-not-for-any-real-site-0123456789abcd"
 STREAM_SLUGS = ("loadtest-1", "loadtest-2", "loadtest-3")
 SETUP_BUDGET_S = 300
 STEP_TIMEOUT_S = 180
@@ -101,30 +104,14 @@ def parse_args() -> argparse.Namespace:
 
 def loadtest_env(tmp: Path, database_url: str) -> dict[str, str]:
     """Production's settings, from the environment, on loopback only."""
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="pressimus.settings",
-        DEBUG="false",
-        SECRET_KEY=LOADTEST_SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SECURE_SSL_REDIRECT="false",
-        ADMIN_REQUIRE_MFA="false",
+    return production_env(
+        tmp / "media",
         DATABASE_URL=database_url,
         CACHE_URL=REDIS_URL,
         CONN_MAX_AGE="60",
         LIVE_POLL_INTERVAL_MS="1000",
         LOG_LEVEL="WARNING",
-        MEDIA_ROOT=str(tmp / "media"),
     )
-    return env
-
-
-def reachable(host: str, port: int) -> bool:
-    try:
-        socket.create_connection((host, port), timeout=2).close()
-    except OSError:
-        return False
-    return True
 
 
 def recreate_database(database_url: str) -> None:

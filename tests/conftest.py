@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connections
 from django.test import Client
 
@@ -158,3 +158,25 @@ def s3_endpoint():
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
+
+
+@pytest.fixture
+def cache_calls(monkeypatch):
+    """The cache operations asked for, by name (not those the backend makes of them)."""
+    backend = caches["default"]
+    calls: list[str] = []
+    depth = [0]
+    for name in ("get", "get_many", "set", "add", "incr", "set_many", "delete"):
+        original = getattr(backend, name)
+
+        def spy(*args, _original=original, _name=name, **kwargs):
+            if not depth[0]:
+                calls.append(_name)
+            depth[0] += 1
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        monkeypatch.setattr(backend, name, spy)
+    return calls

@@ -17,16 +17,13 @@ from pytest_django.asserts import assertContains
 
 from accounts.models import Profile
 from pressimus import middleware
+from tests.test_security_headers import directives
 from tests.test_settings import REAL_KEY, manage
 from tests.test_view_settings import encoded, upload_avatar
 
 BUCKET = "pressimus-media-test"
 REGION = "us-east-1"
 KEYS = {"access_key": "test-access-key", "secret_key": "test-secret-key"}
-
-
-def _directives(policy: str) -> dict[str, str]:
-    return dict((*part.strip().split(" ", 1), "")[:2] for part in policy.split(";"))
 
 
 @pytest.fixture(scope="module")
@@ -140,11 +137,11 @@ def test_an_avatar_is_stored_in_the_bucket_and_shown_from_it(client_as, member, 
 
 
 def test_the_content_security_policy_allows_images_from_the_bucket(client, db, s3_media):
-    directives = _directives(client.get("/")["Content-Security-Policy"])
+    policy = directives(client.get("/"))
     origin = default_storage.endpoint_url
-    assert directives["img-src"] == f"'self' data: {origin}"
-    assert directives["media-src"] == f"'self' https: {origin}"
-    assert origin not in directives["script-src"]
+    assert policy["img-src"] == f"'self' data: {origin}"
+    assert policy["media-src"] == f"'self' https: {origin}"
+    assert origin not in policy["script-src"]
 
 
 def test_the_same_name_uploaded_twice_keeps_both_files(s3_media):
@@ -161,7 +158,7 @@ def test_the_same_name_uploaded_twice_keeps_both_files(s3_media):
 def test_with_files_on_this_machine_the_policy_names_no_other_origin(client, db):
     middleware.media_origin.cache_clear()
 
-    directives = _directives(client.get("/")["Content-Security-Policy"])
+    policy = directives(client.get("/"))
 
-    assert directives["img-src"] == "'self' data:"
-    assert directives["media-src"] == "'self' https:"
+    assert policy["img-src"] == "'self' data:"
+    assert policy["media-src"] == "'self' https:"

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -31,28 +30,6 @@ def members_only(stream_a):
     stream_a.visibility = Stream.Visibility.MEMBERS
     stream_a.save()
     return stream_a
-
-
-@pytest.fixture
-def cache_calls(monkeypatch):
-    """The cache operations asked for, by name (not those the backend makes of them)."""
-    backend = caches["default"]
-    calls: list[str] = []
-    depth = [0]
-    for name in ("get", "get_many", "set", "add", "incr", "set_many", "delete"):
-        original = getattr(backend, name)
-
-        def spy(*args, _original=original, _name=name, **kwargs):
-            if not depth[0]:
-                calls.append(_name)
-            depth[0] += 1
-            try:
-                return _original(*args, **kwargs)
-            finally:
-                depth[0] -= 1
-
-        monkeypatch.setattr(backend, name, spy)
-    return calls
 
 
 def _assert_kept_headers(response) -> None:
