@@ -4,26 +4,45 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The demo runs on your machine: DEBUG on (SQLite, mail printed here), two-factor not required.
+DEMO_ENV := DEBUG=true
+SERVE_ENV := $(DEMO_ENV) ADMIN_REQUIRE_MFA=false
 
-.PHONY: run test bench loadtest lint format clean
+.PHONY: setup run test bench loadtest lint format clean
 
 $(BIN)/python:
+	@echo "== Making a virtualenv in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# pip prints each package as it installs: the first run takes about a minute.
 $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	@echo "== Installing Pressimus and its packages into $(VENV) (about a minute the first time)"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar off -e . | grep -v "^Requirement already satisfied" || true
+	@$(BIN)/python -c "import django, allauth, PIL" || (echo "The install failed: see above." >&2; exit 1)
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@echo "== Installing Pressimus with its test tools into $(VENV) (about a minute the first time)"
+	$(BIN)/pip install --disable-pip-version-check --progress-bar off -e '.[dev]' | grep -v "^Requirement already satisfied" || true
+	@$(BIN)/python -c "import django, pytest, playwright" || (echo "The install failed: see above." >&2; exit 1)
 	touch $@ $(VENV)/.installed-base
 
-## Set up, migrate, seed the demo and serve the site on SQLite at http://127.0.0.1:8000/
-run: $(VENV)/.installed-base
-	DEBUG=true $(BIN)/python manage.py migrate --no-input
-	DEBUG=true $(BIN)/python manage.py seed_demo
-	DEBUG=true ADMIN_REQUIRE_MFA=false $(BIN)/python manage.py runserver $(HOST):$(PORT)
+## Set up: the virtualenv with the site's packages, and the SQLite database (db.sqlite3) migrated
+setup: $(VENV)/.installed-base
+	@echo "== Migrating the database"
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
+
+## Set up, seed the demo and serve the site on SQLite at http://127.0.0.1:8000/
+run: setup
+	@echo "== Seeding the demo content and accounts"
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo
+	@echo ""
+	@echo "== Pressimus:    http://$(HOST):$(PORT)/"
+	@echo "   back office:  http://$(HOST):$(PORT)/admin/  (demo accounts in README.md, password pressimus-demo)"
+	@echo "   mail the site sends is printed here; Ctrl+C stops the server"
+	@echo ""
+	$(SERVE_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Install the dev dependencies and run the whole test suite (DATABASE_URL picks the database)
 test: $(VENV)/.installed-dev
@@ -37,10 +56,16 @@ bench: $(VENV)/.installed-dev
 loadtest: $(VENV)/.installed-dev
 	$(BIN)/python loadtest/run.py $(if $(FAULT),--fault $(FAULT))
 
+## Mutation testing of the modules that guard security and personal data: each module's score
+## and its surviving mutants (slow, not in CI; run it before changing one of those modules)
+.PHONY: mutants
+mutants: $(VENV)/.installed-dev
+	$(BIN)/python mutants/run.py $(MODULES)
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	$(DEMO_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .

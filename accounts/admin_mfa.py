@@ -1,14 +1,17 @@
 """The back office is entered only with two-factor authentication used in this very session.
 
 allauth.mfa gives every user two-factor authentication but has no setting that makes
-it mandatory, so ``ADMIN_REQUIRE_MFA`` is enforced here. The admin's own login and
-logout go through allauth (wired in ``pressimus/urls.py``), so its rate limits, its
-two-factor stage and its sign-out apply to the back office as well.
+it mandatory, so ``ADMIN_REQUIRE_MFA`` is enforced here, for every page only staff may see:
+the admin's URLs, and the views outside them marked with ``back_office_page`` (an entry's
+preview). The admin's own login and logout go through allauth (wired in
+``pressimus/urls.py``), so its rate limits, its two-factor stage and its sign-out apply to
+the back office as well.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 
 from allauth.account.authentication import get_authentication_records
 from allauth.account.views import logout as account_logout
@@ -16,7 +19,7 @@ from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -48,11 +51,34 @@ def reauthentication_url(kinds: set[str], next_url: str) -> str:
     return f"{reverse(name)}?{urlencode({REDIRECT_FIELD_NAME: next_url})}"
 
 
-class AdminRequiresMFAMiddleware:
-    """Staff reach the admin only once they have an authenticator and used it this session.
+def is_back_office_user(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.is_staff)
 
-    Anyone else is left to the admin itself, which sends anonymous visitors to sign in
-    and refuses signed-in non-staff (``secure_admin_login``).
+
+def back_office_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page of the back office outside the admin's URLs: staff only (anyone else gets a
+    404, as for a page that does not exist), behind the same two-factor requirement."""
+
+    @wraps(view)
+    def staff_only(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_back_office_user(request.user):
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    staff_only.back_office = True  # type: ignore[attr-defined]
+    return staff_only
+
+
+def is_back_office_view(match, view_func) -> bool:
+    return "admin" in match.namespaces or getattr(view_func, "back_office", False)
+
+
+class AdminRequiresMFAMiddleware:
+    """Staff reach the back office only once they have an authenticator and used it this
+    session.
+
+    Anyone else is left to the page itself: the admin sends anonymous visitors to sign in
+    and refuses signed-in non-staff (``secure_admin_login``); ``back_office_page`` answers 404.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -65,12 +91,12 @@ class AdminRequiresMFAMiddleware:
         # After URL resolution, so that every other page (robots.txt is the benchmark's
         # baseline) pays one attribute check and no session or database read.
         match = request.resolver_match
-        if match is None or "admin" not in match.namespaces or not settings.ADMIN_REQUIRE_MFA:
+        if match is None or not settings.ADMIN_REQUIRE_MFA:
             return None
-        if match.url_name == "logout":
+        if not is_back_office_view(match, view_func) or match.url_name == "logout":
             return None
         user = request.user
-        if not (user.is_authenticated and user.is_active and user.is_staff):
+        if not is_back_office_user(user):
             return None
         kinds = set(Authenticator.objects.filter(user_id=user.pk).values_list("type", flat=True))
         if not kinds & SECOND_FACTORS:

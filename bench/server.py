@@ -9,6 +9,7 @@ import http.client
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -53,8 +54,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def http_status(port: int, path: str) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+def http_status(port: int, path: str, tls: ssl.SSLContext | None = None) -> int:
+    conn = (
+        http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=tls)
+        if tls is not None
+        else http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    )
     try:
         conn.request("GET", path)
         response = conn.getresponse()
@@ -76,11 +81,13 @@ def gunicorn(
     *,
     workers: int | None = None,
     extra_args: Sequence[str] = (),
+    tls: ssl.SSLContext | None = None,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Serve the site on 127.0.0.1:``port`` for the duration of the block, then stop it.
 
     Settings come from gunicorn.conf.py and ``env``; ``workers`` (else WEB_CONCURRENCY or the
-    config's default) and ``extra_args`` override them.
+    config's default) and ``extra_args`` override them. A site served over HTTPS (gunicorn's
+    ``--certfile``/``--keyfile`` in ``extra_args``) is checked with the client context ``tls``.
     """
     command = [
         str(Path(PYTHON).with_name("gunicorn")),
@@ -105,7 +112,7 @@ def gunicorn(
             start_new_session=True,
         )
         try:
-            wait_until_up(process, port, log_path)
+            wait_until_up(process, port, log_path, tls)
             yield process
         finally:
             process.terminate()
@@ -117,13 +124,18 @@ def gunicorn(
                 process.wait(timeout=5)
 
 
-def wait_until_up(process: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+def wait_until_up(
+    process: subprocess.Popen[bytes],
+    port: int,
+    log_path: Path,
+    tls: ssl.SSLContext | None = None,
+) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_tail(log_path)}")
         try:
-            if http_status(port, "/robots.txt") == 200:
+            if http_status(port, "/robots.txt", tls) == 200:
                 return
         except OSError:
             pass

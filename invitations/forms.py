@@ -11,6 +11,7 @@ from django.urls import reverse
 from invitations.models import InvitationRequest
 from invitations.services import InvitationNotUsable
 from invitations.session import invitation_forget, invitation_from_session
+from pressimus.lib.fields import PlainCharFormField
 
 
 def _max_length(field: str) -> int:
@@ -18,7 +19,7 @@ def _max_length(field: str) -> int:
 
 
 class InvitationRequestForm(forms.Form):
-    name = forms.CharField(
+    name = PlainCharFormField(
         label="Your name",
         max_length=_max_length("name"),
         error_messages={
@@ -39,7 +40,7 @@ class InvitationRequestForm(forms.Form):
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    organisation = forms.CharField(
+    organisation = PlainCharFormField(
         label="Organisation",
         required=False,
         max_length=_max_length("organisation"),

@@ -14,6 +14,14 @@ from invitations.forms import InvitationRequestForm
 from invitations.models import Explainer, Invitation
 from invitations.session import invitation_remember
 
+# The token is in the accept page's URL, so no Referer may ever carry that URL, not even to
+# our own server (its logs). "no-referrer" would do that, but it also makes browsers send
+# "Origin: null" with the page's own POST (Fetch standard, serializing a request origin), which
+# Django's CSRF check rightly refuses: nobody could accept. "strict-origin" sends the origin
+# alone, in Origin and Referer, for every request from the page (the POST passes the origin
+# check; links and subresources name no path), and nothing when leaving HTTPS for HTTP.
+# "same-origin" would send the whole URL, token included, with every same-site request.
+TOKEN_PAGE_REFERRER_POLICY = "strict-origin"
 # secrets.token_urlsafe(32) is 43 characters; anything much longer is not ours.
 _TOKEN_MAX_LENGTH = 100
 _INVALID_STATUS = {
@@ -71,7 +79,7 @@ def _invalid_page(request: HttpRequest, reason: str) -> HttpResponse:
     return render(
         request,
         "invitations/invalid.html",
-        {"reason": reason},
+        {"reason": reason, "referrer_policy": TOKEN_PAGE_REFERRER_POLICY},
         status=_INVALID_STATUS.get(reason, HTTPStatus.OK),
     )
 
@@ -96,9 +104,12 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         invitation_remember(request, invitation)
         response = redirect("account_signup")
     else:
-        response = render(request, "invitations/accept.html", {"invitation": invitation})
-    # The token is in this page's URL: no Referer may carry it to another page or site.
-    response["Referrer-Policy"] = "no-referrer"
+        response = render(
+            request,
+            "invitations/accept.html",
+            {"invitation": invitation, "referrer_policy": TOKEN_PAGE_REFERRER_POLICY},
+        )
+    response["Referrer-Policy"] = TOKEN_PAGE_REFERRER_POLICY
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -6,6 +6,7 @@ SECRET_KEY and ALLOWED_HOSTS (see .env.example).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import environ
@@ -36,6 +37,7 @@ ALLOWED_HOSTS = env.list(
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS is not set (a comma-separated list of host names).")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "pressimus.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -109,6 +111,12 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://pressimus")}
+# django-environ lower-cases every option of a URL for Django's own Redis backend, these too,
+# where Django reads them upper-case only: ?key_prefix=… would be silently ignored, and two
+# sites sharing one Redis database would read each other's sessions and versions.
+for _option in ("timeout", "key_prefix", "version", "key_function"):
+    if _option in CACHES["default"]:
+        CACHES["default"][_option.upper()] = CACHES["default"].pop(_option)
 
 EMAIL_CONFIG = env.email("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
 vars().update(EMAIL_CONFIG)
@@ -166,7 +174,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -240,6 +248,30 @@ if not DEBUG:
 # Every page but the embed (streams.embed) refuses framing.
 X_FRAME_OPTIONS = "DENY"
 
+# Embed blocks (pressimus.lib.oembed): Mastodon posts are embedded from these servers only, the
+# well-known ones and any the operator adds (EMBED_MASTODON_INSTANCES, comma-separated).
+_WELL_KNOWN_MASTODON_INSTANCES = [
+    "mastodon.social", "mastodon.online", "mstdn.social", "mas.to", "mastodon.world",
+    "hachyderm.io", "fosstodon.org", "infosec.exchange", "journa.host", "newsie.social",
+]  # fmt: skip
+_HOST_NAME = r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}"
+EMBED_MASTODON_INSTANCES = list(
+    dict.fromkeys(
+        [
+            *_WELL_KNOWN_MASTODON_INSTANCES,
+            *(host.strip().lower() for host in env.list("EMBED_MASTODON_INSTANCES", default=[])),
+        ]
+    )
+)
+if bad_hosts := [h for h in EMBED_MASTODON_INSTANCES if not re.fullmatch(_HOST_NAME, h)]:
+    raise ImproperlyConfigured(
+        "EMBED_MASTODON_INSTANCES must list host names such as social.example.org, without "
+        f"scheme, port or path (got {', '.join(map(repr, bad_hosts))})."
+    )
+# Tests only, never from the environment: "127.0.0.1:port" of a local server standing in for
+# every embed provider (see pressimus.lib.oembed.stand_in_server).
+EMBED_TEST_SERVER: str | None = None
+
 # No 'unsafe-inline': our pages, the admin, allauth and the prose editor load only files.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -256,6 +288,16 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
+        # Exactly the players of embed blocks, loaded when a reader asks: the origins of the
+        # player addresses pressimus.lib.oembed builds (tests/test_embeds.py checks they agree).
+        "frame-src": [
+            "https://www.youtube-nocookie.com",
+            "https://player.vimeo.com",
+            "https://platform.twitter.com",
+            "https://embed.bsky.app",
+            "https://t.me",
+            *(f"https://{host}" for host in EMBED_MASTODON_INSTANCES),
+        ],
         # With the HTTPS redirect, as production runs; a site served over plain HTTP on
         # purpose (docker-compose on a LAN) would otherwise have its CSS and scripts upgraded
         # to an HTTPS that does not exist.

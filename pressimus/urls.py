@@ -22,6 +22,7 @@ urlpatterns = [
         name="sitemap",
     ),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("invitations.urls")),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("", include("streams.urls")),
 ]
 
+handler403 = "pressimus.views.permission_denied"
 handler404 = "pressimus.views.page_not_found"
 handler500 = "pressimus.views.server_error"
 

@@ -10,11 +10,13 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django_prose_editor.widgets import AdminProseEditorWidget
@@ -24,7 +26,7 @@ from reversion.models import Version
 from accounts.admin import ProfileAdmin
 from accounts.models import Profile
 from pressimus.lib.images import validate_entry_image
-from streams import services
+from streams import presence, services
 from streams.admin_scoping import (
     PublisherScopedAdmin,
     PublisherScopedInline,
@@ -37,7 +39,17 @@ from streams.admin_scoping import (
     roles,
     streams_for,
 )
-from streams.models import Block, Byline, Entry, Membership, Publisher, Source, Stream
+from streams.desk import DeskViews
+from streams.models import (
+    EMBED_MISSING,
+    Block,
+    Byline,
+    Entry,
+    Membership,
+    Publisher,
+    Source,
+    Stream,
+)
 
 # What the rich-text editor offers; the server still sanitises with RichTextField.
 PROSE_EDITOR_CONFIG = {
@@ -55,8 +67,26 @@ PROSE_EDITOR_CONFIG = {
 }
 
 
-def prose_editor() -> AdminProseEditorWidget:
-    return AdminProseEditorWidget(config=PROSE_EDITOR_CONFIG, preset="configurable")
+class ProseEditorWidget(AdminProseEditorWidget):
+    """The package's admin widget, with our stylesheet after the package's own.
+
+    Added to the widget's media (not to the admin's pages) so that it follows the editor
+    wherever it is used. Django orders merged media only by the lists they come in: ours
+    names the package's stylesheets too, so it lands after them, whose rules it overrides.
+    """
+
+    @property
+    def media(self) -> forms.Media:
+        ours = [
+            "django_prose_editor/editor.css",
+            "django_prose_editor/overrides.css",
+            "css/admin-prose.css",
+        ]
+        return super().media + forms.Media(css={"all": ours})
+
+
+def prose_editor() -> ProseEditorWidget:
+    return ProseEditorWidget(config=PROSE_EDITOR_CONFIG, preset="configurable")
 
 
 # Publishers -----------------------------------------------------------------------------
@@ -180,8 +210,8 @@ class SourceAdmin(PublisherScopedAdmin):
 class StreamAdmin(PublisherScopedAdmin):
     publisher_field = "publisher"
     list_display = [
-        "title", "publisher", "status", "visibility", "entry_count", "last_published_at",
-        "view_link",
+        "title", "desk_link", "publisher", "status", "visibility", "entry_count",
+        "last_published_at", "view_link",
     ]  # fmt: skip
     list_filter = ["status", "visibility"]
     list_select_related = ["publisher"]
@@ -205,6 +235,43 @@ class StreamAdmin(PublisherScopedAdmin):
     @admin.display(description="On site")
     def view_link(self, stream: Stream) -> str:
         return format_html('<a href="{}">View on site</a>', stream.get_absolute_url())
+
+    @admin.display(description="Desk")
+    def desk_link(self, stream: Stream) -> str:
+        return format_html(
+            '<a class="desk-link" href="{}">Open desk</a>',
+            reverse("admin:streams_stream_desk", args=[stream.pk]),
+        )
+
+    # The desk: streams.desk ------------------------------------------------------------
+
+    def get_urls(self):
+        views = DeskViews(self)
+
+        def desk(route: str, view, name: str):
+            return path(
+                f"<path:object_id>/desk/{route}",
+                self.admin_site.admin_view(view),
+                name=f"streams_stream_{name}",
+            )
+
+        return [
+            desk("", views.page, "desk"),
+            desk("composer/", views.composer, "desk_composer"),
+            desk("feed/", views.feed, "desk_feed"),
+            desk("sources/", views.sources, "desk_sources"),
+            path(
+                "<path:object_id>/desk/entries/<int:entry_id>/<slug:action>/",
+                self.admin_site.admin_view(views.act),
+                name="streams_stream_desk_act",
+            ),
+            *super().get_urls(),
+        ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["desk_url"] = reverse("admin:streams_stream_desk", args=[obj.pk])
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def _each_editable(self, request: HttpRequest, queryset: QuerySet[Stream], service, verb: str):
         done = 0
@@ -243,6 +310,9 @@ class StreamAdmin(PublisherScopedAdmin):
 
 # Entries --------------------------------------------------------------------------------
 
+# The name of each listed entry's hidden revision in the entry list (see status_shown).
+LISTED_REVISION_PREFIX = "_listed_revision_"
+
 # The buttons of the entry form, by the name of what they ask for.
 DRAFT, SUBMIT, PUBLISH, SCHEDULE, UNPUBLISH, SAVE = (
     "draft", "submit", "publish", "schedule", "unpublish", "save"
@@ -271,7 +341,15 @@ class ActionRefused(Exception):
         self.messages = error.messages
 
 
+STALE_FORM_HELP = (
+    "Your version is below as you left it, and theirs above it. Save again to replace theirs "
+    "with yours, or reload the page to start from theirs."
+)
+
+
 class EntryForm(forms.ModelForm):
+    # The revision this form was opened at: a save based on an older one is refused.
+    based_on_revision = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
     correction = forms.CharField(
         label="Correction note (shown publicly)",
         required=False,
@@ -287,6 +365,44 @@ class EntryForm(forms.ModelForm):
         model = Entry
         fields = ["stream", "title", "published_at", "pinned"]
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Who saved it in between, when a save was refused for that reason.
+        self.conflict: services.EntryChanged | None = None
+        if self.instance.pk and not self.is_bound:
+            self.fields["based_on_revision"].initial = self._stored_revision()
+
+    def _stored_revision(self) -> int:
+        # On reversion's "revert to this version" page the row holds the old version, its
+        # revision number included, until the page's transaction ends; EntryAdmin
+        # .revision_view noted (and locked) the revision stored before.
+        before_revert = getattr(self.admin_request, "_revision_before_revert", None)
+        return before_revert if before_revert is not None else self.instance.revision
+
+    def _check_revision(self, cleaned: dict) -> None:
+        """Lock the entry and refuse a save based on an older revision than the stored one.
+
+        The lock holds until the admin's transaction ends, so nobody saves in between.
+        """
+        based_on = cleaned.get("based_on_revision")
+        try:
+            if getattr(self.admin_request, "_revision_before_revert", None) is None:
+                services.entry_for_update(self.instance, based_on)
+            elif self._stored_revision() != based_on:
+                raise services.EntryChanged(
+                    Entry.objects.select_related("modified_by__profile").get(pk=self.instance.pk)
+                )
+        except services.EntryChanged as changed:
+            self.conflict = changed
+            # Shown theirs now, the person may save again on purpose: the form carries the
+            # revision they have seen.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("based_on_revision")] = str(
+                getattr(self.admin_request, "_revision_before_revert", None)
+                or changed.current.revision
+            )
+            raise ValidationError(f"{changed.message} {STALE_FORM_HELP}") from None
+
     def clean_published_at(self):
         when = self.cleaned_data.get("published_at")
         stored = self.instance.published_at if self.instance.pk else None
@@ -301,6 +417,13 @@ class EntryForm(forms.ModelForm):
         request = self.admin_request
         if request is None or request.method != "POST":
             return cleaned
+        if self.instance.pk:
+            if cleaned.get("based_on_revision") is None:
+                # A form from before revisions were sent, or one tampered with.
+                raise ValidationError(
+                    "This form is out of date: reload the page to edit the entry as it is now."
+                )
+            self._check_revision(cleaned)
         refusal = getattr(request, "_entry_refusal", None)
         if refusal:
             raise ValidationError(refusal)
@@ -337,12 +460,26 @@ class BlockForm(forms.ModelForm):
         widget=forms.FileInput(attrs={"accept": "image/*"}),
         help_text="JPEG, PNG, WebP or GIF. It is checked, stripped of metadata and resized.",
     )
+    # Text rather than a URL field: "youtu.be/…" pasted without its scheme is fine too.
+    embed_url = forms.CharField(
+        label="Embed URL",
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"inputmode": "url", "size": 60, "spellcheck": "false"}),
+        help_text=Block._meta.get_field("embed_url").help_text,
+    )
+
+    # Set per request by BlockInline.get_formset.
+    admin_request: HttpRequest | None = None
+    # What fetching refused, and what it found to store on save.
+    _embed_refusal: ValidationError | None = None
+    _embed: services.EmbedBlock | None = None
 
     class Meta:
         model = Block
         fields = [
             "position", "kind", "body", "source", "cited_url", "original", "original_language",
-            "alt_text", "caption", "credit",
+            "alt_text", "caption", "credit", "embed_url",
         ]  # fmt: skip
         widgets = {"body": prose_editor(), "original": prose_editor()}
 
@@ -360,7 +497,39 @@ class BlockForm(forms.ModelForm):
             # The picture is stored after the block (block_image_store); until then the
             # model's own check that an image block has an image must see that one comes.
             self.instance.image = cleaned["upload"].name
+        if cleaned.get("kind") == Block.Kind.EMBED:
+            self._clean_embed(cleaned)
+        elif "embed_url" in cleaned:
+            # The hidden field of another kind: the block keeps the address it had.
+            cleaned["embed_url"] = self.instance.embed_url
         return cleaned
+
+    def _clean_embed(self, cleaned: dict) -> None:
+        url = (cleaned.get("embed_url") or "").strip()
+        block = self.instance
+        if not url:
+            # Refused here, not by the model: a stored embed would otherwise lose its address.
+            self._embed_refusal = ValidationError(EMBED_MISSING)
+            self.add_error("embed_url", self._embed_refusal)
+            return
+        if block.pk and url == block.embed_url and block.embed_player_url:
+            return
+        try:
+            embed = embed_for(self.admin_request, url)
+        except ValidationError as refusal:
+            self._embed_refusal = refusal
+            self.add_error("embed_url", refusal)
+            return
+        cleaned["embed_url"] = embed.url
+        # Stored on save (block_embed_store); the model's check must see what will be there.
+        block.embed_provider, block.embed_player_url = embed.provider, embed.player_url
+        self._embed = embed
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self._embed_refusal is not None:
+            # The model's "needs a post or video" would only repeat why, less precisely.
+            self._errors["embed_url"] = self.error_class(self._embed_refusal.messages)
 
     def save(self, commit: bool = True):
         upload = self.cleaned_data.get("upload")
@@ -369,7 +538,56 @@ class BlockForm(forms.ModelForm):
         if upload:
             # In the admin's transaction: a rollback deletes the stored renditions too.
             services.block_image_store(block=self.instance, upload=upload)
+        if self._embed is not None:
+            # Likewise: a rollback deletes the stored thumbnail.
+            services.block_embed_store(block=self.instance, embed=self._embed)
         return super().save(commit)
+
+
+def embeds_prefetch(request: HttpRequest) -> None:
+    """Fetch the embeds a POST of the entry form asks for, before the admin's transaction.
+
+    The admin validates and saves a change form inside one transaction; fetching there would
+    keep it open, and whatever rows it locked, while a provider takes its time. Called first
+    (EntryAdmin's add and change views), this fetches each new embed address of the POST;
+    ``BlockForm`` then takes the answers from the request instead of fetching itself.
+    """
+    if request.method != "POST":
+        return
+    wanted: dict[str, str] = {}
+    for key, url in request.POST.items():
+        prefix = key.removesuffix("-embed_url")
+        if not key.startswith("blocks-") or prefix == key or not url.strip():
+            continue
+        if request.POST.get(f"{prefix}-kind") == Block.Kind.EMBED and not request.POST.get(
+            f"{prefix}-DELETE"
+        ):
+            wanted[prefix] = url.strip()
+    ids = [request.POST.get(f"{prefix}-id") for prefix in wanted]
+    stored = set(
+        Block.objects.filter(pk__in=[pk for pk in ids if pk and pk.isdigit()])
+        .exclude(embed_player_url="")
+        .values_list("embed_url", flat=True)
+    )
+    found: dict[str, services.EmbedBlock | ValidationError] = {}
+    for url in dict.fromkeys(wanted.values()):
+        if url in stored:
+            continue
+        try:
+            found[url] = services.embed_fetch(url=url)
+        except ValidationError as refusal:
+            found[url] = refusal
+    request.prefetched_embeds = found
+
+
+def embed_for(request: HttpRequest | None, url: str) -> services.EmbedBlock:
+    """The embed at ``url``: as ``embeds_prefetch`` found it for this request, else fetched now."""
+    found = getattr(request, "prefetched_embeds", {}).get(url)
+    if found is None:
+        return services.embed_fetch(url=url)
+    if isinstance(found, ValidationError):
+        raise found
+    return found
 
 
 class BlockInlineFormSet(BaseInlineFormSet):
@@ -404,7 +622,7 @@ class BlockInline(PublisherScopedInline, admin.StackedInline):
     extra = 0
     min_num = 1
     autocomplete_fields = ["source"]
-    readonly_fields = ["image_preview"]
+    readonly_fields = ["image_preview", "embed_preview"]
     fieldsets = [
         (None, {"fields": ["position", "kind", "body"]}),
         (
@@ -421,6 +639,10 @@ class BlockInline(PublisherScopedInline, admin.StackedInline):
                 "fields": ["upload", "image_preview", "alt_text", "caption", "credit"],
             },
         ),
+        (
+            "Embed",
+            {"classes": ["block-embed-fields"], "fields": ["embed_url", "embed_preview"]},
+        ),
     ]
 
     class Media:
@@ -429,7 +651,29 @@ class BlockInline(PublisherScopedInline, admin.StackedInline):
     def get_formset(self, request: HttpRequest, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.admin_request = request
+        # The factory made a form class for this request alone.
+        formset.form.admin_request = request
         return formset
+
+    @admin.display(description="Fetched")
+    def embed_preview(self, block: Block) -> str:
+        if not block.embed_player_url:
+            return "—"
+        thumbnail = (
+            format_html(
+                '<img src="{}" alt="" width="160" loading="lazy"><br>', block.embed_thumbnail.url
+            )
+            if block.embed_thumbnail
+            else ""
+        )
+        return format_html(
+            '{}<a href="{}" rel="nofollow noopener">{}</a><br>{}{}',
+            thumbnail,
+            block.embed_url,
+            block.embed_title,
+            block.get_embed_provider_display(),
+            f" · {block.embed_author_name}" if block.embed_author_name else "",
+        )
 
     @admin.display(description="Current image")
     def image_preview(self, block: Block) -> str:
@@ -479,8 +723,8 @@ class EntryAdmin(PublisherScopedAdmin, VersionAdmin):
     publisher_field = "stream__publisher"
     form = EntryForm
     list_display = [
-        "__str__", "stream", "status", "published_at", "pinned", "byline_names", "modified_at",
-        "view_link",
+        "__str__", "stream", "status_shown", "published_at", "pinned", "byline_names",
+        "modified_at", "view_link",
     ]  # fmt: skip
     list_filter = [StreamFilter, "status", "pinned", BylineFilter]
     list_select_related = ["stream__publisher"]
@@ -489,6 +733,11 @@ class EntryAdmin(PublisherScopedAdmin, VersionAdmin):
     autocomplete_fields = ["stream"]
     inlines = [BlockInline, BylineInline]
     actions = ["publish_now", "unpublish", "pin", "unpin"]
+
+    class Media:
+        # The action buttons (submit_line.html), here rather than in change_form.html: the
+        # revision and recover forms render the same buttons from reversion's templates.
+        css = {"all": ["css/admin-entry.css"]}
 
     # Permissions ----------------------------------------------------------------------
 
@@ -504,6 +753,8 @@ class EntryAdmin(PublisherScopedAdmin, VersionAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Entry | None = None):
         fields = ["stream", "title", "status", "published_at", "pinned", "correction_note"]
+        if obj is not None:
+            fields.append("based_on_revision")
         if obj is not None and obj.status == Entry.Status.PUBLISHED:
             fields.append("correction")
         if obj is not None and obj.submitted_by_id:
@@ -553,16 +804,52 @@ class EntryAdmin(PublisherScopedAdmin, VersionAdmin):
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["entry_buttons"] = self.entry_buttons(request, obj)
+        conflict = getattr(context.get("adminform") and context["adminform"].form, "conflict", None)
+        if conflict is not None:
+            context["conflict"] = conflict
+            context["conflict_entry"] = (
+                Entry.objects.filter(pk=conflict.current.pk).with_stream().for_display().first()
+            )
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # Who else has it open ---------------------------------------------------------------
+
+    def get_urls(self):
+        presence_url = path(
+            "<path:object_id>/presence/",
+            self.admin_site.admin_view(self.presence_view),
+            name="streams_entry_presence",
+        )
+        return [presence_url, *super().get_urls()]
+
+    def presence_view(self, request: HttpRequest, object_id: str) -> JsonResponse:
+        """An open change form or desk says it is still open; the answer names the others."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST only"}, status=405)
+        entry = self.get_object(request, object_id)
+        if entry is None or not self.has_change_permission(request, entry):
+            raise Http404
+        others = presence.presence_note(
+            entry_id=entry.pk, user=request.user, leaving=request.POST.get("leaving") == "1"
+        )
+        return JsonResponse(
+            {
+                "others": [{"name": other.name, "editing": other.editing} for other in others],
+                "revision": entry.revision,
+                "beat": presence.PRESENCE_BEAT_S,
+            }
+        )
 
     # Saving ---------------------------------------------------------------------------
 
     def add_view(self, request: HttpRequest, form_url="", extra_context=None):
+        embeds_prefetch(request)
         return self._refusals_as_form_errors(
             lambda: super(EntryAdmin, self).add_view(request, form_url, extra_context), request
         )
 
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        embeds_prefetch(request)
         return self._refusals_as_form_errors(
             lambda: super(EntryAdmin, self).change_view(
                 request, object_id, form_url, extra_context
@@ -583,6 +870,11 @@ class EntryAdmin(PublisherScopedAdmin, VersionAdmin):
     def save_model(self, request: HttpRequest, obj: Entry, form, change: bool) -> None:
         if obj.created_by_id is None:
             obj.created_by = request.user
+        obj.modified_by = request.user
+        before_revert = getattr(request, "_revision_before_revert", None)
+        if before_revert is not None:
+            # The revert wrote the old version's number back; a revision never goes back.
+            Entry.objects.filter(pk=obj.pk).update(revision=before_revert)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
@@ -599,7 +891,7 @@ class EntryAdmin(PublisherScopedAdmin, VersionAdmin):
                     entry=entry, by=request.user, at=form.cleaned_data["published_at"]
                 )
             elif action == UNPUBLISH:
-                services.entry_unpublish(entry=entry)
+                services.entry_unpublish(entry=entry, by=request.user)
             elif change and entry.status == Entry.Status.PUBLISHED:
                 if form.has_changed() or any(formset.has_changed() for formset in formsets):
                     note = form.cleaned_data.get("correction") or None
@@ -652,6 +944,18 @@ class EntryAdmin(PublisherScopedAdmin, VersionAdmin):
                 actions.pop(name, None)
         return actions
 
+    @admin.display(description="Status", ordering="status")
+    def status_shown(self, entry: Entry) -> str:
+        # The revision each row was listed at goes back with an action, so that an entry
+        # changed since this list was loaded is not acted on blindly.
+        return format_html(
+            '{}<input type="hidden" name="{}{}" value="{}">',
+            entry.get_status_display(),
+            LISTED_REVISION_PREFIX,
+            entry.pk,
+            entry.revision,
+        )
+
     def _for_each_edited(self, request: HttpRequest, queryset: QuerySet[Entry], act, verb: str):
         mine = editor_publisher_ids(request)
         done, refused = 0, []
@@ -659,10 +963,13 @@ class EntryAdmin(PublisherScopedAdmin, VersionAdmin):
             if not is_superuser(request) and entry.stream.publisher_id not in mine:
                 refused.append(f"“{entry}”: only its publisher's editors can do that.")
                 continue
+            listed = request.POST.get(f"{LISTED_REVISION_PREFIX}{entry.pk}", "")
             try:
-                act(entry)
+                act(entry, int(listed) if listed.isdigit() else None)
             except ValidationError as error:
                 refused.append(f"“{entry}”: {' '.join(error.messages)}")
+            except services.EntryChanged as changed:
+                refused.append(f"“{entry}”: {changed.message} Reload the list and try again.")
             else:
                 done += 1
         if done:
@@ -675,20 +982,32 @@ class EntryAdmin(PublisherScopedAdmin, VersionAdmin):
         self._for_each_edited(
             request,
             queryset,
-            lambda entry: services.entry_publish(entry=entry, by=request.user),
+            lambda entry, listed: services.entry_publish(
+                entry=entry, by=request.user, expected_revision=listed
+            ),
             "Published",
         )
 
     @admin.action(description="Unpublish selected entries (back to draft)")
     def unpublish(self, request: HttpRequest, queryset: QuerySet[Entry]) -> None:
         self._for_each_edited(
-            request, queryset, lambda entry: services.entry_unpublish(entry=entry), "Unpublished"
+            request,
+            queryset,
+            lambda entry, listed: services.entry_unpublish(
+                entry=entry, by=request.user, expected_revision=listed
+            ),
+            "Unpublished",
         )
 
     @admin.action(description="Pin selected entries as key events")
     def pin(self, request: HttpRequest, queryset: QuerySet[Entry]) -> None:
         self._for_each_edited(
-            request, queryset, lambda entry: services.entry_pin(entry=entry, pinned=True), "Pinned"
+            request,
+            queryset,
+            lambda entry, listed: services.entry_pin(
+                entry=entry, pinned=True, by=request.user, expected_revision=listed
+            ),
+            "Pinned",
         )
 
     @admin.action(description="Unpin selected entries")
@@ -696,7 +1015,9 @@ class EntryAdmin(PublisherScopedAdmin, VersionAdmin):
         self._for_each_edited(
             request,
             queryset,
-            lambda entry: services.entry_pin(entry=entry, pinned=False),
+            lambda entry, listed: services.entry_pin(
+                entry=entry, pinned=False, by=request.user, expected_revision=listed
+            ),
             "Unpinned",
         )
 
@@ -710,7 +1031,11 @@ class EntryAdmin(PublisherScopedAdmin, VersionAdmin):
         entry = self.get_object(request, object_id)
         if request.method == "POST" and not is_editor_of(request, entry.stream.publisher_id):
             raise PermissionDenied
-        return super().revision_view(request, object_id, version_id, extra_context)
+        with transaction.atomic():
+            # Locked and noted before reversion writes the old version into the row: the
+            # form is based on what was stored, and a revert counts on from there.
+            request._revision_before_revert = services.entry_for_update(entry).revision
+            return super().revision_view(request, object_id, version_id, extra_context)
 
     def _deleted_versions_in_scope(self, request: HttpRequest) -> list[Version]:
         versions = Version.objects.get_deleted(Entry).select_related("revision")

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from pressimus.lib.fields import PlainCharField, PlainTextField, RichTextField
 from pressimus.lib.html import is_blank_html
+from pressimus.lib.oembed import PROVIDER_CHOICES, PROVIDERS, VIDEO, PlayerFrame
 
 # Languages that quoted originals come in. Our own list, not settings.LANGUAGES, so
 # that a Django upgrade renaming a language does not change a migration.
@@ -373,6 +374,10 @@ class EntryQuerySet(models.QuerySet["Entry"]):
             stream__status__in=Stream.SHOWN_STATUSES,
         )
 
+    def seen_by_readers(self, now: datetime | None = None) -> EntryQuerySet:
+        """Entries readers may have seen, visible now or not: their first moment has come."""
+        return self.filter(first_published_at__lte=now or timezone.now())
+
     def newest_first(self) -> EntryQuerySet:
         return self.order_by("-published_at", "-id")
 
@@ -420,6 +425,14 @@ class Entry(models.Model):
         null=True, blank=True, help_text="When readers see it; a future time schedules it."
     )
     pinned = models.BooleanField(default=False, help_text="Shown on top as a key event.")
+    # Kept when the entry is unpublished: open pages are told to remove an entry readers may
+    # have seen, and never told anything of one nobody has (a draft, a schedule withdrawn).
+    first_published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When readers could first see it (a future time while only scheduled).",
+    )
     updated_at = models.DateTimeField(
         null=True, blank=True, help_text="When a published entry was last corrected."
     )
@@ -442,8 +455,23 @@ class Entry(models.Model):
         help_text="Who last submitted it for review.",
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
+    review_note = PlainCharField(
+        max_length=300, blank=True, help_text="Why an editor sent it back to its writer."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
+    modified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who saved it last.",
+    )
+    # Counted up by the database on every save. A form carries the revision it was opened
+    # at; a save based on an older one is refused (streams.services.entry_for_update), so
+    # two people editing one entry never silently overwrite each other.
+    revision = models.PositiveIntegerField(default=1, editable=False)
     # Title, text and quotes as plain text, kept by streams.search after every change.
     search_document = models.TextField(blank=True, editable=False)
 
@@ -479,18 +507,44 @@ class Entry(models.Model):
         return self.title or f"Entry {self.pk or '(new)'}"
 
     def save(self, *args, **kwargs) -> None:
+        now = timezone.now()
+        changed = []
         if (
             self.status == self.Status.PUBLISHED
             and self.published_at is not None
-            and self.published_at > timezone.now()
+            and self.published_at > now
         ):
             self.status = self.Status.SCHEDULED
-            if (fields := kwargs.get("update_fields")) is not None:
-                kwargs["update_fields"] = {*fields, "status"}
+            changed.append("status")
+        if self.note_first_publication(now):
+            changed.append("first_published_at")
+        adding = self._state.adding
+        if not adding:
+            # In the database, not from this object's copy: that may be older than the row.
+            self.revision = models.F("revision") + 1
+            changed.append("revision")
+        if changed and (fields := kwargs.get("update_fields")) is not None:
+            kwargs["update_fields"] = {*fields, *changed}
         super().save(*args, **kwargs)
+        if not adding:
+            self.refresh_from_db(fields=["revision"])
 
     def get_absolute_url(self) -> str:
         return reverse("streams:entry", kwargs={"slug": self.stream.slug, "pk": self.pk})
+
+    def note_first_publication(self, now: datetime | None = None) -> bool:
+        """Keep ``first_published_at`` true to the status and time; whether it changed.
+
+        Until that moment has come nobody has seen the entry, so a new publish time moves it
+        and going back to draft clears it; once it has come, it stays.
+        """
+        now = now or timezone.now()
+        before = self.first_published_at
+        if before is not None and before <= now:
+            return False
+        goes_out = self.status in (self.Status.PUBLISHED, self.Status.SCHEDULED)
+        self.first_published_at = self.published_at if goes_out else None
+        return self.first_published_at != before
 
     @property
     def is_visible(self) -> bool:
@@ -508,6 +562,10 @@ class Entry(models.Model):
 
 IMAGE_MISSING = "An image block needs an image: choose a file to upload."
 ALT_TEXT_MISSING = "Describe the image for readers who cannot see it: alt text is required."
+EMBED_MISSING = (
+    "An embed block needs a post or video: paste its address (YouTube, Vimeo, X, Bluesky, "
+    "Mastodon or Telegram) and save, so that it is fetched."
+)
 
 
 class Block(models.Model):
@@ -522,6 +580,7 @@ class Block(models.Model):
         TEXT = "text", "Text"
         QUOTE = "quote", "Quote"
         IMAGE = "image", "Image"
+        EMBED = "embed", "Embed (post or video)"
 
     entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="blocks")
     position = models.PositiveIntegerField(default=0)
@@ -562,6 +621,26 @@ class Block(models.Model):
         max_length=300,
         help_text="What the image shows, for readers who cannot see it.",
     )
+    # An embed: a post or video on another site, as pressimus.lib.oembed fetched it. Readers get
+    # a card of ours (the thumbnail is a copy we re-encoded); the player, at an address built
+    # from the provider's id, loads only when they ask.
+    embed_url = models.URLField(
+        "embed URL",
+        max_length=1000,
+        blank=True,
+        help_text="The address of a post or video on YouTube, Vimeo, X, Bluesky, Mastodon or "
+        "Telegram. Its title, author and thumbnail are fetched when you save.",
+    )
+    embed_provider = models.CharField(
+        max_length=20, blank=True, choices=PROVIDER_CHOICES, editable=False
+    )
+    embed_title = PlainCharField(max_length=300, blank=True, editable=False)
+    embed_author_name = PlainCharField(max_length=200, blank=True, editable=False)
+    embed_author_url = models.URLField(max_length=1000, blank=True, editable=False)
+    embed_player_url = models.URLField(max_length=1000, blank=True, editable=False)
+    embed_thumbnail = models.ImageField(upload_to="embeds/%Y/%m/", blank=True, editable=False)
+    embed_thumbnail_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    embed_thumbnail_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "id"]
@@ -593,6 +672,18 @@ class Block(models.Model):
     def original_language_name(self) -> str:
         return self.get_original_language_display()
 
+    @property
+    def embed_is_video(self) -> bool:
+        """Whether the embed is a video (a "Play video" card) rather than a post."""
+        provider = PROVIDERS.get(self.embed_provider)
+        return provider is not None and provider.shape == VIDEO
+
+    @property
+    def embed_frame(self) -> PlayerFrame | None:
+        """What the embed's player frame may do (its sandbox, features and referrer)."""
+        provider = PROVIDERS.get(self.embed_provider)
+        return provider.frame if provider is not None else None
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.kind in (self.Kind.TEXT, self.Kind.QUOTE) and is_blank_html(self.body or ""):
@@ -613,6 +704,9 @@ class Block(models.Model):
                 errors[NON_FIELD_ERRORS] = IMAGE_MISSING
             if not self.alt_text:
                 errors["alt_text"] = ALT_TEXT_MISSING
+        # Fetched means its provider answered and the player's address was built from its id.
+        if self.kind == self.Kind.EMBED and not (self.embed_provider and self.embed_player_url):
+            errors["embed_url"] = EMBED_MISSING
         if errors:
             raise ValidationError(errors)
 

@@ -2,8 +2,9 @@
 
 Each entry keeps its searchable words as one plain-text column, ``search_document``:
 its title, then every text and quote block (the quote, its original and its source's
-name) stripped of markup. One column keeps the index and the query simple, and lets
-SQLite search the same text as PostgreSQL.
+name) stripped of markup, and the author and title of every embedded post or video. One
+column keeps the index and the query simple, and lets SQLite search the same text as
+PostgreSQL.
 
 On PostgreSQL the query is real full-text search (``websearch_to_tsquery``, which
 accepts any input, ranked with ``ts_rank`` and with ``ts_headline`` snippets) over a
@@ -59,7 +60,7 @@ HEADING_WORDS = 12
 SNIPPET_BEFORE = 80
 SNIPPET_LENGTH = 260
 REFRESH_BATCH = 500
-SEARCHED_KINDS = (Block.Kind.TEXT, Block.Kind.QUOTE)
+SEARCHED_KINDS = (Block.Kind.TEXT, Block.Kind.QUOTE, Block.Kind.EMBED)
 
 # ts_headline copies the document as is and marks matches with these; they are control
 # characters, which documents never hold, so escaping the headline first and then
@@ -94,6 +95,12 @@ def document_text(title: str, blocks: Iterable[tuple[str, str, str]]) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def embed_document_part(title: str, author_name: str) -> tuple[str, str, str]:
+    """An embedded post or video as ``document_text`` takes a block: "Author: title"."""
+    # document_text reads bodies as markup; escaped, the plain title comes out as it was.
+    return html.escape(title or ""), "", author_name or ""
+
+
 def entry_search_document_refresh(entry_ids: Iterable[int]) -> int:
     """Rebuild the search document of the given entries; how many changed."""
     changed = 0
@@ -110,10 +117,16 @@ def entry_search_document_refresh(entry_ids: Iterable[int]) -> int:
         rows = (
             Block.objects.filter(entry_id__in=current, kind__in=SEARCHED_KINDS)
             .order_by("entry_id", "position", "id")
-            .values_list("entry_id", "body", "original", "source__name")
-        )
-        for entry_id, body, original, source_name in rows:
-            blocks[entry_id].append((body, original, source_name or ""))
+            .values_list(
+                "entry_id", "kind", "body", "original", "source__name", "embed_title",
+                "embed_author_name",
+            )
+        )  # fmt: skip
+        for entry_id, kind, body, original, source_name, embed_title, embed_author in rows:
+            if kind == Block.Kind.EMBED:
+                blocks[entry_id].append(embed_document_part(embed_title, embed_author))
+            else:
+                blocks[entry_id].append((body, original, source_name or ""))
         updated = [
             Entry(pk=pk, search_document=document)
             for pk, (title, old) in current.items()

@@ -94,9 +94,17 @@ def authors_data(entry: Entry, absolute: Absolute) -> list[dict[str, Any]]:
 
 
 def citations_data(entry: Entry, absolute: Absolute) -> list[dict[str, Any]]:
-    """One CreativeWork per quote: the source's name and the cited article, else its page."""
+    """One CreativeWork per quote: the source's name and the cited article, else its page.
+
+    An embedded post or video is one too, as a link with its title: never its player.
+    """
     citations = []
     for block in entry.blocks.all():
+        if block.kind == Block.Kind.EMBED and block.embed_url:
+            citations.append(
+                {"@type": "CreativeWork", "name": block.embed_title, "url": block.embed_url}
+            )
+            continue
         if block.kind != Block.Kind.QUOTE or block.source is None:
             continue
         url = block.cited_url or absolute(block.source.get_absolute_url())

@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.admin_mfa import back_office_page
 from accounts.models import User
 from streams import live, services
 from streams.admin_scoping import entries_for
@@ -256,10 +257,9 @@ def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 
 @never_cache
+@back_office_page
 def entry_preview(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """An entry as readers will see it, for those who may open it in the back office."""
-    if not (request.user.is_authenticated and request.user.is_staff):
-        raise Http404
     entry = get_object_or_404(
         entries_for(request).filter(stream__slug=slug).with_stream().for_display(), pk=pk
     )
@@ -365,8 +365,11 @@ def _updates_answer(meta: dict, after: Cursor | None, held: int | None) -> dict:
         pinned_changed = list(
             visible.filter(pinned=True, modified_at__gte=since).for_display().newest_first()
         )
+        # Only entries readers may have seen: a draft or a schedule nobody has met yet is
+        # none of an anonymous poll's business, not even its id.
         removed = list(
-            stream.entries.filter(modified_at__gte=since)
+            stream.entries.seen_by_readers()
+            .filter(modified_at__gte=since)
             .exclude(pk__in=visible.values("pk"))
             .values_list("id", flat=True)
         )

@@ -10,6 +10,7 @@ from django.test import Client
 from streams import live
 from streams.models import Membership
 from tests import factories
+from tests.chromium import playwright_driver
 from tests.fixtures_pages import frozen
 
 
@@ -180,3 +181,10 @@ def cache_calls(monkeypatch):
 
         monkeypatch.setattr(backend, name, spy)
     return calls
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    """Playwright, started once for every browser test and journey of the run."""
+    with playwright_driver() as driver:
+        yield driver

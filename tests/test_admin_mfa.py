@@ -294,3 +294,59 @@ def test_admin_log_out_link_opened_by_get_asks_to_confirm_on_the_sites_page(clie
     response = client_as(staff).get("/admin/logout/")
 
     assertRedirects(response, reverse("account_logout"), fetch_redirect_response=False)
+
+
+# Back-office pages outside the admin's URLs: an entry's preview
+
+
+@pytest.fixture
+def draft(stream_a):
+    return factories.EntryFactory(stream=stream_a, title="Embargoed until noon", status="draft")
+
+
+def _preview_url(entry) -> str:
+    return reverse("streams:entry_preview", kwargs={"slug": entry.stream.slug, "pk": entry.pk})
+
+
+@pytest.fixture(params=["writer_a", "editor_a", "superuser"])
+def back_office_person(request):
+    """Everyone who may preview an entry of publisher A."""
+    user = request.getfixturevalue(request.param)
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+def test_a_preview_asks_for_two_factor_like_the_admin_does(client_as, back_office_person, draft):
+    response = client_as(back_office_person).get(_preview_url(draft))
+
+    assertRedirects(response, reverse("mfa_index"), fetch_redirect_response=False)
+    assert messages_of(response) == [SETUP_MESSAGE]
+
+
+def test_a_session_without_two_factor_never_shows_a_draft_in_preview(
+    client_as, back_office_person, draft
+):
+    totp_secret_for(back_office_person)
+
+    response = client_as(back_office_person).get(_preview_url(draft))
+
+    assert response.status_code == 302
+    assert "Embargoed until noon" not in response.content.decode()
+    assert response["Location"].startswith(reverse("mfa_reauthenticate"))
+
+
+def test_a_preview_opens_once_two_factor_was_used_this_session(client, back_office_person, draft):
+    secret = totp_secret_for(back_office_person)
+    sign_in(client, back_office_person, secret, next_url=_preview_url(draft))
+
+    response = client.get(_preview_url(draft))
+
+    assertContains(response, "Embargoed until noon")
+
+
+def test_a_member_gets_no_preview_whatever_their_two_factor(client, member, draft):
+    EmailAddress.objects.create(user=member, email=member.email, verified=True, primary=True)
+    secret = totp_secret_for(member)
+    sign_in(client, member, secret, next_url="/")
+
+    assert client.get(_preview_url(draft)).status_code == 404

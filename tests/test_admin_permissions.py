@@ -35,6 +35,11 @@ MATRIX = {
     "stream_change": [OK, GONE, OK, OK, GONE, LOGIN, LOGIN],
     "stream_delete": [OK, GONE, NO, OK, GONE, LOGIN, LOGIN],
     "stream_history": [OK, GONE, OK, OK, GONE, LOGIN, LOGIN],
+    # The desk: everyone who writes to the stream; nobody else learns it exists.
+    "stream_desk": [OK, GONE, OK, OK, GONE, LOGIN, LOGIN],
+    "stream_desk_composer": [OK, GONE, OK, OK, GONE, LOGIN, LOGIN],
+    "stream_desk_feed": [OK, GONE, OK, OK, GONE, LOGIN, LOGIN],
+    "stream_desk_sources": [OK, GONE, OK, OK, GONE, LOGIN, LOGIN],
     # Publishers are made and deleted by superusers only.
     "publisher_changelist": [OK, OK, OK, OK, NO, LOGIN, LOGIN],
     "publisher_add": [NO, NO, NO, OK, NO, LOGIN, LOGIN],

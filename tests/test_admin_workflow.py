@@ -31,6 +31,7 @@ def edit_form(entry: Entry, action="save", **fields):
     data = {
         "stream": entry.stream_id,
         "title": entry.title,
+        "based_on_revision": entry.revision,
         "_action": action,
         "blocks-TOTAL_FORMS": len(blocks),
         "blocks-INITIAL_FORMS": len(blocks),

@@ -70,7 +70,7 @@ def test_a_visitor_requests_is_approved_by_staff_and_signs_up(
     # Following it (GET) shows the invitation and a button, and spends nothing.
     page = client.get(path)
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "strict-origin"
     assertContains(page, "anna@example.net")
     assertContains(
         page, '<button class="button" type="submit">Accept invitation</button>', html=True

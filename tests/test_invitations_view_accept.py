@@ -42,11 +42,50 @@ def test_get_shows_the_invitation_and_spends_nothing(client, invited):
     assert response.status_code == 200
     assertContains(response, "<h1>Welcome to Pressimus, Anna Kowalska</h1>", html=True)
     assertContains(response, "<strong>anna@example.net</strong>", html=True)
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert "no-store" in response["Cache-Control"]
     invitation = Invitation.objects.get()
     assert invitation.accepted_at is None
     assert not Session.objects.exists()
+
+
+def test_the_page_names_its_origin_but_never_its_url_to_anyone(client, invited):
+    # "no-referrer" made browsers post "Origin: null", which the CSRF check refuses.
+    response = client.get(invited)
+
+    assert response["Referrer-Policy"] == "strict-origin"
+    assertContains(response, '<meta name="referrer" content="strict-origin">', html=True)
+
+
+def test_accepting_with_the_origin_a_browser_sends_passes_the_csrf_check(invited):
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(invited, secure=True)
+    token = page.context["csrf_token"]
+
+    response = browser.post(
+        invited,
+        {"csrfmiddlewaretoken": token},
+        secure=True,
+        headers={"Origin": "https://testserver"},
+    )
+
+    assertRedirects(response, SIGNUP_PATH, fetch_redirect_response=False)
+
+
+def test_accepting_with_a_null_origin_is_refused_with_a_readable_page(invited):
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(invited, secure=True)
+
+    response = browser.post(
+        invited,
+        {"csrfmiddlewaretoken": page.context["csrf_token"]},
+        secure=True,
+        headers={"Origin": "null"},
+    )
+
+    assert response.status_code == 403
+    assertContains(response, "<h1>This form has expired</h1>", html=True, status_code=403)
+    assert not Invitation.objects.filter(accepted_at__isnull=False).exists()
 
 
 def test_a_mail_scanner_opening_the_link_twice_spends_nothing(client, invited):
@@ -62,7 +101,7 @@ def test_post_exchanges_the_token_for_the_session_and_leaves_the_url(client, inv
     response = client.post(invited)
 
     assertRedirects(response, SIGNUP_PATH)
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert client.session["invitation_id"] == Invitation.objects.get().pk
     assert token_of(invited) not in str(dict(client.session))
 

@@ -64,6 +64,34 @@ def test_a_request_is_stored_and_acknowledged(post, db):
     assert "Hello Anna Kowalska" in ack.alternatives[0][0]
 
 
+def test_a_name_with_line_breaks_is_stored_and_mailed_on_one_line(post, db):
+    response = post(
+        {
+            "name": "X\r\nBcc: victim@example.test",
+            "organisation": "The\u2028Interpreter\nSubject: hi",
+        }
+    )
+
+    assertRedirects(response, SENT)
+    request = InvitationRequest.objects.get()
+    assert request.name == "X Bcc: victim@example.test"
+    assert request.organisation == "The Interpreter Subject: hi"
+    [ack] = mail.outbox
+    assert ack.to == ["anna@example.net"]
+    assert ack.bcc == []
+    assert "Hello X Bcc: victim@example.test," in ack.body
+    assert not [line for line in ack.body.splitlines() if line.startswith("Bcc:")]
+    assert "Hello X Bcc: victim@example.test," in ack.alternatives[0][0]
+
+
+def test_a_name_with_line_breaks_is_shown_again_on_one_line_beside_an_error(post, db):
+    response = post({"name": "Anna\r\nKowalska", "email": "anna@"})
+
+    assert response.status_code == 200
+    assertContains(response, 'value="Anna Kowalska"')
+    assert not InvitationRequest.objects.exists()
+
+
 def test_the_sent_page_thanks_without_saying_what_happened(client, db):
     response = client.get(SENT)
     assertContains(response, "Thank you — we have your request")

@@ -137,3 +137,229 @@ def test_the_version_moves_only_once_the_change_commits(publisher_a):
         assert stream_version(stream.pk) == before
 
     assert stream_version(stream.pk) > before
+
+
+# The version catches up with the clock
+
+
+def test_a_bump_after_a_quiet_spell_catches_up_with_the_clock(db):
+    from datetime import timedelta
+
+    from tests.fixtures_pages import NOW, frozen
+
+    start = stream_version(1)
+    with frozen(NOW + timedelta(milliseconds=2)):
+        assert stream_version_bump(1) == start + 2
+    with frozen(NOW + timedelta(seconds=5)):
+        assert stream_version_bump(1) == start + 5000
+
+
+def test_bumps_faster_than_the_clock_still_grow_one_by_one(db):
+    start = stream_version(1)
+
+    assert [stream_version_bump(1) for _ in range(3)] == [start + 1, start + 2, start + 3]
+
+
+# Every kind of change readers see
+
+
+def test_adding_and_removing_a_byline_bump_the_version(stream_a):
+    from streams.models import Byline
+
+    entry = factories.EntryFactory(stream=stream_a)
+
+    _bumps(stream_a, lambda: Byline.objects.create(entry=entry, position=0, name="Anna Guest"))
+    _bumps(stream_a, lambda: Byline.objects.filter(entry=entry).delete())
+
+
+def test_removing_a_block_bumps_the_version(stream_a):
+    entry = factories.EntryFactory(stream=stream_a)
+
+    _bumps(stream_a, lambda: entry.blocks.get().delete())
+
+
+def test_a_change_to_one_stream_leaves_the_others_alone(stream_a, stream_b):
+    entry = factories.EntryFactory(stream=stream_a)
+    before_b = stream_version(stream_b.pk)
+
+    _bumps(stream_a, lambda: services.entry_pin(entry=entry, pinned=True))
+    assert stream_version(stream_b.pk) == before_b
+
+
+def test_a_byline_profile_that_changes_after_commit_bumps_the_streams_it_had(stream_a):
+    from streams.live import streams_bylined_changed
+
+    profile = person(display_name="James Miller")
+    factories.EntryFactory(stream=stream_a, bylines=[profile])
+
+    _bumps(stream_a, lambda: streams_bylined_changed(profile.pk))
+
+
+# What the updates endpoint knows of a stream
+
+
+def test_stream_meta_describes_a_shown_stream(stream_a):
+    from streams.live import stream_meta
+
+    meta = stream_meta("syria")
+
+    assert meta == {
+        "id": stream_a.pk,
+        "slug": "syria",
+        "visibility": "public",
+        "status": "live",
+        "members_only": False,
+        "live": True,
+        "version": stream_version(stream_a.pk),
+        "due": None,
+    }
+
+
+def test_stream_meta_knows_nothing_of_an_unknown_or_draft_stream(stream_a, publisher_a):
+    from streams.live import stream_meta
+    from streams.models import Stream
+
+    factories.StreamFactory(publisher=publisher_a, slug="unready", status=Stream.Status.DRAFT)
+
+    assert stream_meta("nowhere") is None
+    assert stream_meta("unready") is None
+
+
+def test_stream_meta_of_an_unchanged_stream_comes_from_the_cache(
+    stream_a, django_assert_num_queries
+):
+    from streams.live import stream_meta
+
+    first = stream_meta("syria")
+
+    with django_assert_num_queries(0):
+        assert stream_meta("syria") == first
+
+
+def test_stream_meta_is_read_afresh_once_the_stream_changes(stream_a):
+    from streams.live import stream_meta
+    from streams.models import Stream
+
+    stream_meta("syria")
+    stream_a.visibility = Stream.Visibility.MEMBERS
+    stream_a.save()
+
+    meta = stream_meta("syria")
+
+    assert (meta["members_only"], meta["version"]) == (True, stream_version(stream_a.pk))
+
+
+def test_a_scheduled_entry_coming_due_moves_the_version_exactly_when_it_is_due(
+    stream_a, django_assert_num_queries
+):
+    from datetime import timedelta
+
+    from streams.live import stream_meta
+    from tests.fixtures_pages import NOW, frozen, scheduled_entry
+
+    due = NOW + timedelta(minutes=10)
+    scheduled_entry(stream_a, published_at=due)
+    scheduled_entry(stream_a, published_at=NOW + timedelta(minutes=20))
+    first = stream_meta("syria")
+    assert first["due"] == due.timestamp()
+
+    with frozen(due - timedelta(microseconds=1)), django_assert_num_queries(0):
+        assert stream_meta("syria") == first
+    with frozen(due):
+        after = stream_meta("syria")
+
+    assert after["version"] > first["version"]
+    assert after["due"] == (NOW + timedelta(minutes=20)).timestamp()
+
+
+# Answers kept per stream version
+
+
+def _meta(stream, **changes) -> dict:
+    from streams.live import stream_meta
+
+    return {**stream_meta(stream.slug), **changes}
+
+
+def test_a_kept_answer_is_found_while_the_stream_is_unchanged(stream_a):
+    from streams.live import keep, kept
+
+    keep(_meta(stream_a), "page", {"body": "<p>kept</p>"}, 60)
+
+    assert kept("syria", "page")["body"] == "<p>kept</p>"
+    assert kept("syria", "other") is None
+    assert kept("elsewhere", "page") is None
+
+
+def test_a_kept_answer_is_gone_once_the_stream_changes(stream_a):
+    from streams.live import keep, kept
+
+    keep(_meta(stream_a), "page", {"body": "old"}, 60)
+    stream_version_bump(stream_a.pk)
+
+    assert kept("syria", "page") is None
+
+
+def test_a_kept_answer_is_gone_when_its_version_is_lost_from_the_cache(stream_a):
+    from streams.live import _version_key, keep, kept
+
+    keep(_meta(stream_a), "page", {"body": "old"}, 60)
+    cache.delete(_version_key(stream_a.pk))
+
+    assert kept("syria", "page") is None
+
+
+def test_a_kept_answer_never_serves_another_slug_of_the_same_stream(stream_a):
+    from streams import live
+
+    live.keep(_meta(stream_a), "page", {"body": "old"}, 60)
+    live._slug_ids["renamed"] = stream_a.pk
+
+    assert live.kept("renamed", "page") is None
+    assert live.kept("syria", "page") is not None
+
+
+def test_a_kept_answer_lasts_until_the_scheduled_entry_comes_due(stream_a):
+    from datetime import timedelta
+
+    from streams.live import keep, kept
+    from tests.fixtures_pages import NOW, frozen
+
+    due = NOW + timedelta(minutes=10)
+    keep(_meta(stream_a, due=due.timestamp()), "page", {"body": "old"}, 3600)
+
+    with frozen(due - timedelta(microseconds=1)):
+        assert kept("syria", "page") is not None
+    with frozen(due):
+        assert kept("syria", "page") is None
+
+
+def test_a_forgotten_slug_is_looked_up_afresh(stream_a):
+    from streams.live import forget_slug, keep, kept
+
+    keep(_meta(stream_a), "page", {"body": "old"}, 60)
+    forget_slug("syria")
+
+    assert kept("syria", "page") is None
+
+
+def test_the_slug_map_stays_bounded(stream_a, monkeypatch):
+    from streams import live
+
+    monkeypatch.setattr(live, "_SLUG_IDS_MAX", 3)
+    for n in range(3):
+        live._slug_ids[f"other-{n}"] = 1000 + n
+    live.keep(_meta(stream_a), "page", {"body": "kept"}, 60)
+
+    assert live._slug_ids == {"syria": stream_a.pk}
+    assert live.kept("syria", "page")["body"] == "kept"
+
+
+def test_versions_are_whole_milliseconds_of_the_clock(db):
+    from datetime import timedelta
+
+    from tests.fixtures_pages import NOW, frozen
+
+    with frozen(NOW + timedelta(microseconds=500)):
+        assert stream_version(5) == int(NOW.timestamp() * 1000)
+        assert stream_version_bump(5) == int(NOW.timestamp() * 1000) + 1

@@ -101,3 +101,38 @@ def test_the_memo_stays_bounded_dropping_expired_answers_first(memo, monkeypatch
     for n in range(5, 12):
         live._remember("syria", f"more-{n}", {"n": n})
     assert len(live._memo) <= 4
+
+
+def test_a_remembered_answer_lasts_exactly_the_memo(stream_a, memo, cache_calls):
+    live.keep(live.stream_meta("syria"), "page", {"body": "kept"}, 60)
+    kept_at = memo["now"]
+
+    memo["now"] = kept_at + 0.999
+    cache_calls.clear()
+    assert live.kept("syria", "page")["body"] == "kept"
+    assert cache_calls == []
+
+    memo["now"] = kept_at + 1.0
+    assert live.kept("syria", "page")["body"] == "kept"
+    assert cache_calls == ["get_many"]
+
+
+def test_the_memo_drops_answers_the_moment_they_expire(memo, monkeypatch):
+    monkeypatch.setattr(live, "_MEMO_MAX", 2)
+    live._remember("syria", "old", {"n": 0})
+    memo["now"] += 0.5
+    live._remember("syria", "newer", {"n": 1})
+    memo["now"] += 0.5
+
+    live._remember("syria", "newest", {"n": 2})
+
+    assert set(live._memo) == {("syria", "newer"), ("syria", "newest")}
+
+
+def test_with_the_memo_off_a_process_keeps_no_answers(stream_a, settings):
+    settings.LIVE_MEMO_MS = 0
+
+    live.keep(live.stream_meta("syria"), "page", {"body": "kept"}, 60)
+
+    assert live._memo == {}
+    assert live.kept("syria", "page")["body"] == "kept"

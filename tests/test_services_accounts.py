@@ -15,13 +15,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
+from django.utils.text import slugify
 from PIL import Image
 
 from accounts.models import Profile, User
 from accounts.services import (
     account_delete,
     account_export,
+    handle_base,
     profile_avatar_remove,
+    profile_create,
     profile_prefilled,
     profile_update,
 )
@@ -285,3 +288,217 @@ def test_deleting_an_account_without_a_profile_works(superuser):
     account_delete(user=superuser)
 
     assert not User.objects.filter(email="root@example.org").exists()
+
+
+# Handles
+
+
+@pytest.mark.parametrize(
+    ("name", "email", "base"),
+    [
+        ("Anna Kowalska", "ak@example.org", "anna-kowalska"),
+        ("", "anna.k@example.org", "annak"),
+        ("!!!", "anna.k@example.org", "annak"),
+        ("", "...@example.org", "member"),
+    ],
+)
+def test_a_handle_starts_from_the_name_else_the_address_else_member(name, email, base):
+    assert handle_base(name, email) == base
+
+
+def test_a_long_name_leaves_room_in_its_handle_for_a_number(db):
+    name = "Ekaterina Alexandrovna Sokolova-Petrovskaya of the Interpreter"
+    person(handle=slugify(name)[:34].strip("-"))
+    user = factories.UserFactory(email="ekaterina@example.org")
+
+    profile = profile_create(user=user, display_name=name)
+
+    assert profile.handle == slugify(name)[:34].strip("-") + "-2"
+    assert len(profile.handle) <= 40
+
+
+def test_handles_taken_get_the_next_free_number(db):
+    for handle in ("anna-k", "anna-k-2", "anna-k-3"):
+        person(handle=handle)
+    user = factories.UserFactory(email="anna@example.org")
+
+    assert profile_create(user=user, display_name="Anna K").handle == "anna-k-4"
+
+
+def test_a_handle_taken_between_looking_and_saving_is_tried_again(db, monkeypatch):
+    from accounts import services
+
+    person(handle="anna-k")
+    answers = iter(["anna-k", "anna-k-2"])
+    monkeypatch.setattr(services, "free_handle", lambda base: next(answers))
+    user = factories.UserFactory(email="anna@example.org")
+
+    assert profile_create(user=user, display_name="Anna K").handle == "anna-k-2"
+
+
+def test_profile_prefilled_ignores_the_plus_part_of_an_address(db):
+    user = factories.UserFactory(email="ann.lee+pressimus@example.org")
+
+    assert profile_prefilled(user=user).display_name == "Ann Lee"
+
+
+def test_profile_prefilled_cuts_a_long_name_to_what_a_profile_holds(db):
+    user = factories.UserFactory(email="a" * 150 + "@example.org")
+
+    profile = profile_prefilled(user=user)
+
+    assert profile.display_name == "A" + "a" * 99
+
+
+def test_updating_a_profile_without_a_new_image_keeps_the_current_one(member):
+    old = profile_update(user=member, **profile_fields(), avatar=avatar_pair())
+
+    profile = profile_update(user=member, **profile_fields(bio="New bio."))
+
+    assert (profile.avatar.name, profile.bio) == (old.avatar.name, "New bio.")
+    assert default_storage.exists(old.avatar.name)
+
+
+def test_a_profile_update_stores_the_handle_in_lower_case(member):
+    profile = profile_update(user=member, **profile_fields(handle="Mia-K"))
+
+    assert Profile.objects.get(user=member).handle == profile.handle == "mia-k"
+
+
+def test_a_profile_update_refuses_an_invalid_website_and_stores_no_file(member):
+    with pytest.raises(ValidationError) as caught:
+        profile_update(user=member, **profile_fields(website="not a url"), avatar=avatar_pair())
+
+    assert list(caught.value.message_dict) == ["website"]
+    assert stored_files() == []
+
+
+# Personal data: everything exported, everything deleted
+
+
+def test_an_export_gives_the_address_of_the_members_image(member):
+    profile = profile_update(user=member, **profile_fields(), avatar=avatar_pair())
+
+    data = account_export(user=member, site_url="https://pressimus.test")
+
+    assert data["profile"]["avatar"] == f"https://pressimus.test{profile.avatar.url}"
+
+
+def test_an_export_of_a_member_without_an_image_says_so(member):
+    assert account_export(user=member)["profile"]["avatar"] is None
+
+
+def test_an_export_lists_every_invitation_request_under_the_members_addresses(member):
+    accepted_invitation(member)
+    InvitationRequest.objects.create(
+        name="Mia", email="member@example.org", status=InvitationRequest.Status.DECLINED
+    )
+    EmailAddress.objects.create(user=member, email="Mia@Work.example", verified=True)
+    InvitationRequest.objects.create(name="Mia at work", email="mia@work.example")
+    InvitationRequest.objects.create(name="Someone else", email="other@example.org")
+
+    data = account_export(user=member)
+
+    assert sorted((r["name"], r["status"]) for r in data["invitation_requests"]) == [
+        ("Mia", "declined"),
+        ("Mia Member", "accepted"),
+        ("Mia at work", "pending"),
+    ]
+
+
+def test_an_export_includes_the_request_behind_an_invitation_sent_to_another_address(member):
+    accepted_invitation(member, email="old-address@example.org")
+
+    data = account_export(user=member)
+
+    assert [r["email"] for r in data["invitation_requests"]] == ["old-address@example.org"]
+
+
+def test_an_export_gives_the_address_of_each_entry_and_follow(member, stream_a, publisher_b):
+    entry = factories.EntryFactory(stream=stream_a, bylines=[member.profile])
+    Follow.objects.create(user=member, stream=stream_a)
+    Follow.objects.create(user=member, publisher=publisher_b)
+
+    data = account_export(user=member, site_url="https://pressimus.test")
+
+    assert data["bylined_entries"][0]["url"] == (
+        f"https://pressimus.test/streams/syria/entries/{entry.pk}/"
+    )
+    assert sorted(f["url"] for f in data["follows"]) == [
+        "https://pressimus.test/publishers/harbour-light/",
+        "https://pressimus.test/streams/syria/",
+    ]
+
+
+def test_deleting_an_account_removes_every_invitation_request_under_its_addresses(member):
+    accepted_invitation(member, email="old-address@example.org")
+    InvitationRequest.objects.create(
+        name="Mia", email="member@example.org", status=InvitationRequest.Status.DECLINED
+    )
+    EmailAddress.objects.create(user=member, email="mia@work.example", verified=True)
+    InvitationRequest.objects.create(name="Mia at work", email="mia@work.example")
+    other = InvitationRequest.objects.create(name="Someone else", email="other@example.org")
+
+    account_delete(user=member)
+
+    assert list(InvitationRequest.objects.all()) == [other]
+
+
+def test_deleting_an_account_moves_the_version_of_every_stream_it_is_bylined_in(
+    member, stream_a, stream_b
+):
+    from streams.live import stream_version
+
+    factories.EntryFactory(stream=stream_a, bylines=[member.profile])
+    untouched = factories.StreamFactory(publisher=stream_b.publisher)
+    before = {s.pk: stream_version(s.pk) for s in (stream_a, untouched)}
+
+    account_delete(user=member)
+
+    assert stream_version(stream_a.pk) > before[stream_a.pk]
+    assert stream_version(untouched.pk) == before[untouched.pk]
+
+
+def test_an_account_deletion_that_fails_half_way_deletes_nothing(member, stream_a, monkeypatch):
+    from accounts import services
+
+    entry = factories.EntryFactory(stream=stream_a, bylines=[member.profile])
+    accepted_invitation(member)
+
+    def broken(user):
+        raise RuntimeError("the session store is away")
+
+    monkeypatch.setattr(services, "_sessions_end", broken)
+    with pytest.raises(RuntimeError):
+        account_delete(user=member)
+
+    assert Byline.objects.get(entry=entry).profile == member.profile
+    assert InvitationRequest.objects.filter(email="member@example.org").exists()
+    assert User.objects.filter(pk=member.pk).exists()
+
+
+def test_an_avatar_file_that_cannot_be_deleted_is_logged_not_raised(
+    member, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from django.core.files.storage import FileSystemStorage
+
+    profile = profile_update(user=member, **profile_fields(), avatar=avatar_pair())
+
+    def refuse(storage, name):
+        raise PermissionError(f"read-only: {name}")
+
+    monkeypatch.setattr(FileSystemStorage, "delete", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        account_delete(user=member)
+
+    assert not User.objects.filter(pk=member.pk).exists()
+    assert f"Could not delete avatar file {profile.avatar.name}" in caplog.text
+
+
+def test_removing_the_image_of_a_profile_without_one_changes_nothing(
+    member, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        profile_avatar_remove(profile=member.profile)
+
+    assert callbacks == []

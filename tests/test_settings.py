@@ -97,3 +97,20 @@ def test_production_defaults_redirect_and_upgrade_to_https():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "True True"
+
+
+@pytest.mark.parametrize("spelling", ["key_prefix", "KEY_PREFIX"])
+def test_a_redis_cache_url_keeps_its_key_prefix_and_timeout(spelling):
+    # django-environ hands Django's Redis backend these lower-cased, which Django ignores:
+    # two sites on one Redis database would share sessions and live versions.
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.core.cache import cache; print(cache.key_prefix, cache.default_timeout)",
+        DEBUG="true",
+        CACHE_URL=f"redis://127.0.0.1:6379/13?{spelling}=news&timeout=60",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "news 60"

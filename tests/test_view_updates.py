@@ -305,6 +305,63 @@ def test_the_next_poll_after_an_unpublish_reports_the_entry_removed(client, stre
     assert str(entry.pk) not in payload["visible"]
 
 
+def test_an_anonymous_poll_never_reveals_drafts_nobody_has_seen(client, stream_a):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
+    poll = _poll_url(client)
+
+    # Written, edited, even given a publish time in the past: never out.
+    draft = draft_entry(stream_a, title="Embargoed")
+    draft.published_at = minutes_ago(1)
+    draft.save()
+    submitted = factories.EntryFactory(stream=stream_a, status="submitted", published_at=None)
+    payload = client.get(poll).json()
+
+    assert payload["removed"] == []
+    assert str(draft.pk) not in payload["visible"]
+    assert str(submitted.pk) not in payload["visible"]
+
+
+def test_an_anonymous_poll_never_reveals_a_schedule_before_its_time(client, stream_a):
+    from streams import services
+
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
+    poll = _poll_url(client)
+
+    scheduled = scheduled_entry(stream_a, published_at=NOW + timedelta(hours=1))
+    services.entry_pin(entry=scheduled, pinned=True)
+    # Withdrawn before its time: nobody ever saw it either.
+    withdrawn = scheduled_entry(stream_a, published_at=NOW + timedelta(hours=2))
+    services.entry_unpublish(entry=withdrawn)
+    payload = client.get(poll).json()
+
+    assert payload["removed"] == []
+    assert payload["pinned"] == []
+
+
+def test_an_entry_rescheduled_after_readers_saw_it_is_removed_from_their_pages(client, stream_a):
+    from streams import services
+
+    entry = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
+    poll = _poll_url(client)
+
+    services.entry_publish(entry=entry, at=NOW + timedelta(hours=1))
+    payload = client.get(poll).json()
+
+    assert payload["removed"] == [entry.pk]
+
+
+def test_a_schedule_that_came_due_and_was_then_unpublished_is_removed(client, stream_a):
+    from streams import services
+
+    entry = scheduled_entry(stream_a, published_at=NOW + timedelta(minutes=1))
+    with frozen(NOW + timedelta(minutes=2)):
+        poll = _poll_url(client)
+        services.entry_unpublish(entry=entry)
+        payload = client.get(poll).json()
+
+    assert payload["removed"] == [entry.pk]
+
+
 def test_the_next_poll_after_a_deletion_no_longer_lists_the_entry(client, stream_a):
     kept = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(10))
     entry = factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))

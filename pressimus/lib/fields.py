@@ -2,15 +2,54 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from django import forms
 from django.db import models
 
 from pressimus.lib.html import clean_html, strip_control_characters
 
+# Every character that ends a line for someone who reads the value: CR and LF in e-mail
+# headers and bodies, VT, FF, FS, GS, RS, NEL, LINE and PARAGRAPH SEPARATOR in browsers,
+# editors and str.splitlines. One of them in a name put into a mail starts a line of the
+# sender's choosing ("Bcc: …"); a tab goes with them, as text inputs cannot hold one.
+_LINE_BREAKS = r"\t\n\x0b\x0c\r\x1c-\x1e\x85\u2028\u2029"
+_LINE_BREAK_RUN = re.compile(rf"[ {_LINE_BREAKS}]*[{_LINE_BREAKS}][ {_LINE_BREAKS}]*")
+
 
 def _plain(value: str) -> str:
     return strip_control_characters(value).strip()
+
+
+def one_line(value: str) -> str:
+    """``value`` as one line of plain text.
+
+    Each run of line breaks and tabs (with the spaces around it) becomes one space, other
+    control characters go, and so does white space at either end.
+    """
+    # Before the control characters go: VT and FF are among them, and a name split by one
+    # must not come out as two words run together.
+    return _plain(_LINE_BREAK_RUN.sub(" ", value))
+
+
+class PlainCharFormField(forms.CharField):
+    """A one-line text input that cleans its value as ``PlainCharField`` stores it.
+
+    A form shown again with errors shows the cleaned value too, so what a person sees is
+    what would be saved.
+    """
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return value
+        value = one_line(value)
+        return self.empty_value if value in self.empty_values else value
+
+    def bound_data(self, data, initial):
+        data = super().bound_data(data, initial)
+        return one_line(data) if isinstance(data, str) else data
 
 
 class _CleanedOnSaveMixin:
@@ -43,6 +82,9 @@ class PlainTextField(_CleanedOnSaveMixin, models.TextField):
 
 
 class PlainCharField(_CleanedOnSaveMixin, models.CharField):
-    """One line of plain text without control characters."""
+    """One line of plain text: no line breaks, tabs or other control characters."""
 
-    cleaner = staticmethod(_plain)
+    cleaner = staticmethod(one_line)
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": PlainCharFormField, **kwargs})

@@ -5,6 +5,7 @@
   const FIELDS_OF_KIND = {
     quote: [".block-quote-fields"],
     image: [".block-image-fields"],
+    embed: [".block-embed-fields"],
   };
   const BODY_KINDS = new Set(["text", "quote"]);
 

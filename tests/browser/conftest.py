@@ -1,30 +1,15 @@
-"""Real Chromium through Playwright, pointed at Debian's browser.
-
-Locally a missing browser skips these tests with a loud message; under CI=true
-it fails the run, so a green CI always means the browser tests ran.
-"""
+"""Real Chromium through Playwright (tests/chromium.py), against the test server in this process."""
 
 from __future__ import annotations
 
 import os
-import shutil
-import warnings
 
 import pytest
 from allauth.account.models import EmailAddress
 
 from streams.models import Membership
 from tests import factories
-
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+from tests.chromium import chromium
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls that the
 # tests make between browser steps are still synchronous and safe.
@@ -38,23 +23,9 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def browser():
-    if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
-        message = (
-            f"Chromium not found at {CHROMIUM}: install Debian's chromium to run browser tests"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message, pytrace=False)
-        warnings.warn(message, stacklevel=1)
-        pytest.skip(f"!!! BROWSER TESTS SKIPPED !!! {message}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+def browser(playwright):
+    with chromium(playwright) as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Back up the database (pg_dump) and every media file into one tar archive."""
+"""Back up the database and every media file into one tar archive."""
 
 from __future__ import annotations
 
@@ -13,8 +13,10 @@ from pressimus.lib import backup
 
 class Command(BaseCommand):
     help = (
-        "Write one tar archive holding manifest.json, a pg_dump of the PostgreSQL database "
-        "and every file of the media storage. Restore it with: manage.py restore PATH."
+        "Write one tar archive holding the database (a pg_dump on PostgreSQL, a copy made with "
+        "SQLite's online backup API on SQLite, both while the site runs), every file of the "
+        "media storage and a manifest.json of checksums. Restore it with: manage.py restore "
+        "PATH."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,7 +46,7 @@ class Command(BaseCommand):
         size = f", {destination.stat().st_size / 1_000_000:.1f} MB" if destination else ""
         summary = (
             f"Backed up {counts['entries']} entries in {counts['streams']} streams and "
-            f"{result.manifest['media_files'] - result.media_gone} media files "
+            f"{result.manifest['media_files']} media files "
             f"to {destination or 'stdout'}{size} in {time.monotonic() - started:.1f} s."
         )
         # With --output - the archive owns stdout.

@@ -16,7 +16,10 @@ from pressimus.lib import backup
 class Command(BaseCommand):
     help = (
         "Restore the database and the media files of an archive made by manage.py backup. "
-        "Refuses a database that already holds content unless --force."
+        "Checks every file against the checksums in the archive's manifest, and every image "
+        "by decoding it, before changing anything; refuses an archive without checksums. "
+        "Refuses a database that already holds content unless --force, and an archive made on "
+        "the other database engine (PostgreSQL or SQLite)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,8 +29,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Replace the content of a database that has some (pg_restore --clean) and "
-            "overwrite media files of the same name.",
+            help="Replace the content of a database that has some (on PostgreSQL pg_restore "
+            "--clean; on SQLite the whole database) and overwrite media files of the same name.",
         )
 
     def handle(self, *args, path: str, force: bool, **options) -> None:

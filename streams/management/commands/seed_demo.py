@@ -365,13 +365,16 @@ def create_entry_batch(
         ]
         if number % 2:
             parts.append((texts[(number * 7 + 3) % len(texts)], "", ""))
-        return Entry(
+        made = Entry(
             stream=stream,
             title=title,
             status=Entry.Status.PUBLISHED,
             published_at=published_at,
             search_document=document_text(title, parts),
         )
+        # bulk_create calls no save(): what save() would note, noted here.
+        made.note_first_publication()
+        return made
 
     entries = Entry.objects.bulk_create(
         entry(first_number + i, published_at) for i, published_at in enumerate(times)

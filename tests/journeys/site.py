@@ -1,0 +1,257 @@
+"""The site as production runs it, on loopback: gunicorn over HTTPS with production settings.
+
+DEBUG off, the strict Content-Security-Policy, ``__Host-`` cookies, the HTTPS redirect and
+two-factor for the back office, all from the same environment variables a deployment sets.
+Its database is its own (a SQLite file, or a PostgreSQL database beside the test database),
+seeded with the demo; its cache is Redis (as in production) when Redis is reachable; it mails
+through SMTP to a server in this process, so a journey reads the mail a person would get.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import logging
+import os
+import re
+import secrets
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import trustme
+from aiosmtpd.controller import Controller
+
+from bench.server import BASE_DIR, free_port, gunicorn, log_tail, reachable
+
+REDIS_URL = "redis://127.0.0.1:6379/13"
+MAIL_TIMEOUT_S = 15
+
+
+class Mailbox:
+    """Every message the site sent, as the SMTP server in this process received it."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self._arrived = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self._arrived:
+            self.messages.append(message)
+            self._arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, *, to: str, subject: str, after: int = 0) -> EmailMessage:
+        """The first message to ``to`` whose subject contains ``subject``, among those
+        received from position ``after`` on; waits for it to arrive."""
+        deadline = time.monotonic() + MAIL_TIMEOUT_S
+        with self._arrived:
+            while True:
+                for message in self.messages[after:]:
+                    if to.lower() in str(message["To"]).lower() and subject in message["Subject"]:
+                        return message
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    got = [(str(m["To"]), str(m["Subject"])) for m in self.messages[after:]]
+                    raise AssertionError(f"No mail to {to} about {subject!r}; got {got}")
+                self._arrived.wait(remaining)
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def link_in(message: EmailMessage, path_prefix: str) -> str:
+    """The link in the mail's text whose path starts with ``path_prefix``."""
+    for url in re.findall(r"https?://\S+", text_of(message)):
+        url = url.rstrip(".,)>]")
+        if urlsplit(url).path.startswith(path_prefix):
+            return url
+    raise AssertionError(f"No link to {path_prefix} in:\n{text_of(message)}")
+
+
+@dataclass
+class Site:
+    url: str
+    env: dict[str, str]
+    mailbox: Mailbox
+    log_path: Path
+    cert_spki: str
+    authenticators: dict[str, object] = field(default_factory=dict)
+
+    def manage(self, *args: str) -> str:
+        """Run a management command against this site, as an operator would; its output."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=BASE_DIR,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+        return result.stdout
+
+    def log_tail(self) -> str:
+        return log_tail(self.log_path, 60)
+
+
+@contextmanager
+def _smtp_server(mailbox: Mailbox) -> Iterator[int]:
+    # aiosmtpd narrates every SMTP command at INFO.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def _database(directory: Path) -> Iterator[str]:
+    """A database of the site's own: beside the test database on PostgreSQL, else SQLite."""
+    test_url = os.environ.get("DATABASE_URL", "")
+    if not test_url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        yield f"sqlite:///{directory / 'journeys.sqlite3'}"
+        return
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(test_url)
+    name = f"{parts.path.lstrip('/') or 'pressimus'}_journeys"
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+        with admin.cursor() as cursor:
+            cursor.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+    finally:
+        admin.close()
+
+
+@contextmanager
+def _cache() -> Iterator[tuple[str, int]]:
+    """Redis with a key prefix of this run's own, and two workers sharing it; without Redis
+    (only outside CI) one worker with its own memory."""
+    if not reachable("127.0.0.1", 6379):
+        if os.environ.get("CI", "").lower() == "true":
+            raise RuntimeError("Redis is not reachable on 127.0.0.1:6379: start it first.")
+        warnings.warn(
+            "Redis is down: the journeys run one web worker with its own cache", stacklevel=1
+        )
+        yield "locmemcache://journeys", 1
+        return
+    import redis
+
+    prefix = f"journeys-{secrets.token_hex(4)}"
+    try:
+        yield f"{REDIS_URL}?key_prefix={prefix}", 2
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        keys = list(client.scan_iter(f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+def _certificates(directory: Path) -> tuple[Path, Path, ssl.SSLContext, str]:
+    """A throwaway authority and a certificate for 127.0.0.1 signed by it; the client context
+    that trusts it; the certificate's public-key pin (base64 SHA-256 of its SPKI), which is
+    how Chromium is told to accept it and nothing else."""
+    import base64
+    import hashlib
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    authority = trustme.CA()
+    certificate = authority.issue_cert("127.0.0.1", "localhost")
+    cert_path, key_path = directory / "site.pem", directory / "site.key"
+    certificate.cert_chain_pems[0].write_to_path(str(cert_path))
+    certificate.private_key_pem.write_to_path(str(key_path))
+    client = ssl.create_default_context()
+    authority.configure_trust(client)
+    public_key = x509.load_pem_x509_certificate(certificate.cert_chain_pems[0].bytes()).public_key()
+    spki = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    pin = base64.b64encode(hashlib.sha256(spki).digest()).decode()
+    return cert_path, key_path, client, pin
+
+
+@contextmanager
+def production_site(directory: Path) -> Iterator[Site]:
+    """Serve the demo site over HTTPS with production settings until the block ends."""
+    with ExitStack() as stack:
+        mailbox = Mailbox()
+        smtp_port = stack.enter_context(_smtp_server(mailbox))
+        database_url = stack.enter_context(_database(directory))
+        cache_url, workers = stack.enter_context(_cache())
+        cert_path, key_path, client_tls, pin = _certificates(directory)
+        port = free_port()
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            # The test settings pytest-env puts in this process's environment.
+            if key not in {"LIVE_MEMO_MS", "SECURE_SSL_REDIRECT", "ADMIN_REQUIRE_MFA"}
+        }
+        env.update(
+            DJANGO_SETTINGS_MODULE="pressimus.settings",
+            DEBUG="false",
+            SECRET_KEY=secrets.token_urlsafe(50),
+            ALLOWED_HOSTS="127.0.0.1",
+            DATABASE_URL=database_url,
+            CACHE_URL=cache_url,
+            EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
+            DEFAULT_FROM_EMAIL="Pressimus <noreply@pressimus.test>",
+            MEDIA_ROOT=str(directory / "media"),
+            STATIC_ROOT=str(directory / "static"),
+            ADMIN_REQUIRE_MFA="true",
+            LOG_LEVEL="WARNING",
+            # No proxy in front: gunicorn itself speaks TLS.
+            FORWARDED_ALLOW_IPS="",
+        )
+        site = Site(
+            url=f"https://127.0.0.1:{port}",
+            env=env,
+            mailbox=mailbox,
+            log_path=directory / "gunicorn.log",
+            cert_spki=pin,
+        )
+        site.manage("migrate", "--no-input", "--verbosity", "0")
+        site.manage("seed_demo")
+        site.manage("collectstatic", "--no-input", "--verbosity", "0")
+        stack.enter_context(
+            gunicorn(
+                env,
+                port,
+                site.log_path,
+                workers=workers,
+                extra_args=["--certfile", str(cert_path), "--keyfile", str(key_path)],
+                tls=client_tls,
+            )
+        )
+        yield site
