@@ -258,3 +258,40 @@ def test_an_empty_entry_and_a_quote_without_source_are_refused_beside_their_fiel
     expect(page.locator("[data-source-name]")).to_be_focused()
     assert not Entry.objects.exists()
     assert User.objects.filter(pk=editor.pk).exists()
+
+
+def test_a_picture_needs_its_alt_text_before_it_goes_out_and_slash_key_makes_a_key_event(
+    live_server, desktop, editor, stream, tmp_path
+):
+    import io
+
+    from PIL import Image
+
+    photo = tmp_path / "river.png"
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 500), (30, 90, 160)).save(buffer, "PNG")
+    photo.write_bytes(buffer.getvalue())
+    page = desktop
+    _open_desk(page, live_server)
+
+    page.keyboard.type("The river at noon.")
+    page.keyboard.press("Enter")
+    page.keyboard.type("/key")
+    expect(page.get_by_role("checkbox", name="Key event")).to_be_checked()
+    page.get_by_role("textbox", name="Title").fill("River breaks its banks")
+    page.get_by_role("button", name="+ Picture").click()
+    page.locator("[data-upload]").set_input_files(str(photo))
+    expect(page.locator("[data-preview]")).to_be_visible()
+    page.keyboard.press("Control+Enter")
+    expect(page.locator(".desk-errors")).to_contain_text("Describe the picture")
+    assert not Entry.objects.exists()
+
+    page.locator("[data-alt]").fill("Brown water over the footbridge")
+    page.keyboard.press("Control+Enter")
+
+    expect(page.locator("[data-status-line]")).to_contain_text("is published")
+    entry = Entry.objects.get()
+    assert entry.pinned
+    picture = entry.blocks.get(kind="image")
+    assert picture.alt_text == "Brown water over the footbridge"
+    assert picture.image.name.endswith(".webp")

@@ -3,6 +3,8 @@ and an editor publishes from the queue."""
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import expect
 
 from tests.journeys.conftest import EDITOR, WRITER
@@ -54,6 +56,7 @@ def test_an_editor_publishes_from_the_desk_quoting_a_new_source_and_readers_see_
     expect(page.get_by_role("option", name="Create source “Novaya Gazeta Europe”")).to_be_visible()
     page.keyboard.press("Enter")
     page.keyboard.type("Defence spending grows by a third, again.")
+    pressed = time.monotonic()
     page.keyboard.press("Control+Enter")
     expect(page.locator("[data-status-line]")).to_have_text("The entry is published.")
     expect(page.locator(".desk-section--stream article").first).to_contain_text(
@@ -62,6 +65,10 @@ def test_an_editor_publishes_from_the_desk_quoting_a_new_source_and_readers_see_
     editor.assert_no_problems()
 
     # The reader's page, open all along, takes the entry in; search finds it.
+    expect(reader.page.get_by_role("button", name="Show 1 new entry")).to_be_visible(
+        timeout=LIVE_TIMEOUT_MS
+    )
+    print(f"\npublish to a reader's open page: {time.monotonic() - pressed:.1f} s")
     _sees_arrive(reader, "Defence spending grows by a third, again.")
     article = reader.page.locator("#entries article").first
     expect(article.get_by_role("link", name="Novaya Gazeta Europe", exact=True)).to_have_attribute(
