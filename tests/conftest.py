@@ -12,6 +12,7 @@ from streams.models import Membership
 from tests import factories
 from tests.chromium import playwright_driver
 from tests.fixtures_pages import frozen
+from tests.providers import provider  # noqa: F401 (a provider of embeds on loopback)
 
 
 @pytest.fixture(autouse=True)

@@ -602,3 +602,43 @@ def test_the_composer_fragment_holds_the_entry_to_edit(client_as, editor_a, stre
     assertContains(response, 'id="desk-composer"')
     assertNotContains(response, "In the stream, as readers see it")
     assertContains(response, f'name="entry" value="{published.pk}"')
+
+
+# Posts and videos ---------------------------------------------------------------------------
+
+
+def test_a_video_address_becomes_an_embed_fetched_once(client_as, editor_a, stream_a, provider):
+    from tests.providers import VIDEO_URL, youtube_routes
+
+    youtube_routes(provider)
+    data = compose(
+        blocks=[{"body": "<p>Amnesty filmed it:</p>"}, {"kind": "embed", "embed_url": VIDEO_URL}]
+    )
+
+    client_as(editor_a).post(desk_url(stream_a), data)
+
+    entry = Entry.objects.get()
+    embed = entry.blocks.get(kind="embed")
+    assert embed.embed_player_url.startswith("https://www.youtube-nocookie.com/embed/")
+    asked = len(provider.requests)
+    # Saved again unchanged, the embed is kept, not fetched again.
+    again = _edit_form(entry)
+    again.update({"blocks-1-embed_url": embed.embed_url, "action": "save"})
+    client_as(editor_a).post(desk_url(stream_a), again)
+    assert len(provider.requests) == asked
+    assert entry.blocks.get(kind="embed").pk == embed.pk
+
+
+def test_a_provider_answering_garbage_is_refused_beside_the_field(
+    client_as, editor_a, stream_a, provider
+):
+    from tests.providers import VIDEO_URL, answer
+
+    provider.routes["/oembed"] = answer(b"<html>not json</html>", content_type="text/html")
+    data = compose(blocks=[{"kind": "embed", "embed_url": VIDEO_URL}])
+
+    response = client_as(editor_a).post(desk_url(stream_a), data, **JSON)
+
+    assert response.status_code == 400
+    assert "blocks-0-embed_url" in response.json()["errors"]
+    assert not Entry.objects.exists()

@@ -16,14 +16,8 @@ from playwright.sync_api import Page, expect
 from pressimus.lib.oembed import NOT_A_PROVIDER
 from streams.models import Block, Entry, Stream
 from tests.browser.admin_pages import add_block, sign_in
-from tests.test_embeds import (
-    PLAYER_URL,
-    PROVIDER_CASES,
-    VIDEO_ID,
-    ProviderServer,
-    embed_entry,
-    youtube_routes,
-)
+from tests.providers import PLAYER_URL, VIDEO_ID, ProviderServer, youtube_routes
+from tests.test_embeds import PROVIDER_CASES, embed_entry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
