@@ -185,16 +185,17 @@ def find_site(port: int) -> Site:
     from django.conf import settings
     from django.db import connections
 
-    from streams import demo_content as demo
+    from streams.demo import load_demo
     from streams.models import Stream
 
     streams = {s.pk: s.get_absolute_url() for s in Stream.objects.filter(slug__in=STREAM_SLUGS)}
     connections.close_all()
+    demo = load_demo()
     return Site(
         base_url=f"http://127.0.0.1:{port}",
         admin_path=f"/{settings.ADMIN_URL}",
-        editor_email=demo.EDITOR,
-        password=demo.DEMO_PASSWORD,
+        editor_email=demo.editor_of(demo.bulk.publisher).email,
+        password=demo.password,
         streams=streams,
     )
 

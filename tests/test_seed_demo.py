@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -13,6 +13,8 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import Profile, User
+from streams import demo
+from streams.demo import DemoDataError, load_demo
 from streams.models import Block, Byline, Entry, Follow, Membership, Publisher, Source, Stream
 
 PASSWORD = "pressimus-demo"
@@ -297,4 +299,173 @@ def test_entries_option_tops_up_a_demo_stream_and_bylines_demo_writers():
 def test_bad_arguments_are_refused_clearly(args, message):
     with pytest.raises(CommandError, match=message):
         seed(*args)
+    assert not Stream.objects.exists()
+
+
+# The demo as streams/demo_content.py wrote it before it moved to seed_demo.toml.
+DEMO_STREAMS = [
+    ("syria-november-9-2015", 10),
+    ("duma-budget-debate-live", 9),
+    ("arden-valley-floods", 9),
+    ("arden-valley-by-election-count", 4),
+    ("members-briefing-the-budget-behind-closed-doors", 3),
+]
+MINISTRY_URL = "https://mil.ru/news/brifing-ob-operatsii-v-sirii-9-noyabrya"
+# Cyrillic, as the ministry published it.
+MINISTRY_ORIGINAL = (
+    "<p>За прошедшие сутки самолёты Су-24М и Су-34 авиагруппы в Сирии выполнили 71 боевой "  # noqa: RUF001
+    "вылет и поразили 94 объекта террористической инфраструктуры в провинциях Хама, Идлиб, "
+    "Латакия и Алеппо. Удары наносятся только по разведанным целям, удалённым от населённых "
+    "пунктов.</p>"
+)
+KOMMERSANT_CORRECTION = (
+    "An earlier version of this entry gave Kommersant's estimate as 1.5 billion roubles a day. "
+    "The estimate is 150 million roubles a day: we misplaced a decimal point in translation."
+)
+
+
+def test_the_data_file_holds_the_demo_content():
+    content = load_demo()
+    now = timezone.now()
+
+    assert content.password == PASSWORD
+    assert [spec.email for spec in content.accounts] == DEMO_EMAILS
+    assert [spec.slug for spec in content.publishers] == ["translators-desk", "harbour-light"]
+    assert len(content.sources) == 16
+    assert [(spec.slug, len(spec.entries)) for spec in content.streams] == DEMO_STREAMS
+    syria, duma, *_ = content.streams
+    assert syria.started(now) == datetime(2015, 11, 9, 5, 45, tzinfo=UTC)
+    assert syria.ended(now) == datetime(2015, 11, 9, 23, 45, tzinfo=UTC)
+    assert (duma.started(now), duma.ended(now)) == (now - timedelta(hours=14), None)
+    assert [entry.minute for entry in duma.entries] == [0, 80, 180, 300, 420, 540, 660, 800, 837]
+    quote = syria.entries[1].blocks[1]
+    assert (quote.source, quote.cited_url, quote.original_language) == (
+        "russian-ministry-of-defence",
+        MINISTRY_URL,
+        "ru",
+    )
+    assert quote.original == MINISTRY_ORIGINAL
+    kommersant = syria.entries[7]
+    assert (kommersant.title, kommersant.correction, kommersant.corrected_after) == (
+        "Kommersant Puts a Price on the Campaign",
+        KOMMERSANT_CORRECTION,
+        45,
+    )
+    bulk = content.bulk
+    assert (len(bulk.titles), len(bulk.texts), len(bulk.quotes), len(bulk.guests)) == (
+        11,
+        29,
+        13,
+        5,
+    )
+
+
+@pytest.mark.django_db
+def test_demo_writes_the_content_of_the_data_file():
+    seed()
+
+    streams = Stream.objects.order_by("pk").annotate(count=Count("entries"))
+    assert list(streams.values_list("slug", "count")) == DEMO_STREAMS
+    quotes = Block.objects.filter(kind=Block.Kind.QUOTE)
+    assert (Block.objects.count(), quotes.count(), quotes.exclude(original="").count()) == (
+        89,
+        36,
+        10,
+    )
+    assert (Byline.objects.count(), Byline.objects.filter(profile__isnull=True).count()) == (
+        42,
+        14,
+    )
+    assert set(Entry.objects.filter(pinned=True).values_list("title", flat=True)) == {
+        "Budget Passes Its First Reading",
+        "Overnight, the River Peaked Just Below Its 2007 Level",
+    }
+    ministry = quotes.get(cited_url=MINISTRY_URL)
+    assert (ministry.source.name, ministry.original) == (
+        "Russian Ministry of Defence",
+        MINISTRY_ORIGINAL,
+    )
+    kommersant = Entry.objects.get(title="Kommersant Puts a Price on the Campaign")
+    assert kommersant.correction_note == KOMMERSANT_CORRECTION
+    assert kommersant.updated_at == kommersant.published_at + timedelta(minutes=45)
+    assert kommersant.published_at == datetime(2015, 11, 9, 15, 5, tzinfo=UTC)
+
+
+def with_typo(tmp_path, typo: str, written: str):
+    """A copy of the demo data file with its first ``typo`` written as ``written``."""
+    text = demo.DEMO_FILE.read_text(encoding="utf-8")
+    assert typo in text
+    path = tmp_path / "seed_demo.toml"
+    path.write_text(text.replace(typo, written, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("typo", "written", "message"),
+    [
+        (
+            'source = "kommersant"',
+            'source = "komersant"',
+            "streams[0] (syria-november-9-2015) > entries[7] (Kommersant Puts a Price on the "
+            "Campaign) > blocks[1] > source: 'komersant' is not a source in this file",
+        ),
+        (
+            'cited_url = "https://mil.ru/news/brifing',
+            'cited_ulr = "https://mil.ru/news/brifing',
+            "streams[0] (syria-november-9-2015) > entries[1] (Defence Ministry Claims 94 Targets "
+            "Hit Overnight) > blocks[1]: unknown key 'cited_ulr'",
+        ),
+        (
+            'bylines = ["Daniel Hartley"]',
+            'bylines = ["Daniel Hartly"]',
+            "> bylines[0]: 'Daniel Hartly' is not an account or a guest writer in this file",
+        ),
+        (
+            'status = "ended"',
+            'status = "finished"',
+            "streams[0] (syria-november-9-2015) > status: 'finished' is not one of",
+        ),
+        (
+            "started_ago = { hours = 14 }",
+            "started_ago = { hour = 14 }",
+            "streams[1] (duma-budget-debate-live) > started_ago: unknown unit 'hour'",
+        ),
+        (
+            "minute = 35",
+            'minute = "35"',
+            "> entries[1] (Defence Ministry Claims 94 Targets Hit Overnight) > minute: should be "
+            "a whole number, not the string '35'",
+        ),
+        (
+            'role = "writer"',
+            'role = "author"',
+            "accounts[4] (writer@pressimus.test) > role: 'author' is not one of 'editor', 'writer'",
+        ),
+        ("[bulk]", "[bulks]", "top level: unknown key 'bulks'"),
+        ('password = "pressimus-demo"', "password = pressimus-demo", "Invalid value (at line"),
+    ],
+)
+def test_a_typo_in_the_data_file_names_the_file_the_place_and_the_problem(
+    tmp_path, typo, written, message
+):
+    path = with_typo(tmp_path, typo, written)
+
+    with pytest.raises(DemoDataError) as raised:
+        load_demo(path)
+
+    assert str(raised.value).startswith(f"{path}: ")
+    assert message in str(raised.value)
+
+
+@pytest.mark.django_db
+def test_demo_refuses_a_data_file_with_a_typo_and_writes_nothing(tmp_path, monkeypatch):
+    path = with_typo(tmp_path, 'kind = "ngo"', 'kind = "charity"')
+    monkeypatch.setattr(demo, "DEMO_FILE", path)
+
+    with pytest.raises(CommandError, match=r"sources\[0\] \(amnesty-international\) > kind"):
+        seed()
+    with pytest.raises(CommandError, match="'charity' is not one of"):
+        seed("--entries", "10", "--stream", "big")
+
+    assert not User.objects.exists()
     assert not Stream.objects.exists()

@@ -1,4 +1,5 @@
-"""Fill the database with demo content, or fill one stream with many entries."""
+"""Fill the database with the demo content of seed_demo.toml, beside this file, or fill one
+stream with many entries."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from accounts.models import Profile, User
-from streams import demo_content as demo
+from streams import demo
 from streams.models import Block, Byline, Entry, Membership, Publisher, Source, Stream
 from streams.search import document_text
 from streams.services import (
@@ -52,7 +53,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, entries: int | None, stream: str | None, **options) -> None:
         if entries is None and stream is None:
-            self.seed_demo()
+            self.seed_demo(read_demo_content())
             return
         if entries is None:
             raise CommandError("--stream needs --entries: say how many entries it should hold.")
@@ -66,24 +67,26 @@ class Command(BaseCommand):
             raise CommandError(f"--stream {stream!r} is not a slug: {error.messages[0]}") from None
         if len(stream) > Stream._meta.get_field("slug").max_length:
             raise CommandError(f"--stream {stream!r} is too long for a slug.")
-        self.seed_stream(slug=stream, count=entries)
+        self.seed_stream(read_demo_content(), slug=stream, count=entries)
 
     # The demo ----------------------------------------------------------------------------
 
     @transaction.atomic
-    def seed_demo(self) -> None:
+    def seed_demo(self, content: demo.Demo) -> None:
         now = timezone.now()
-        users = {spec.email: ensure_account(spec) for spec in demo.ACCOUNTS}
-        publishers = {spec.slug: ensure_publisher(spec) for spec in demo.PUBLISHERS}
-        for spec in demo.ACCOUNTS:
+        users = {
+            spec.email: ensure_account(spec, password=content.password) for spec in content.accounts
+        }
+        publishers = {spec.slug: ensure_publisher(spec) for spec in content.publishers}
+        for spec in content.accounts:
             if spec.publisher:
                 ensure_membership(publishers[spec.publisher], users[spec.email], spec.role)
-        sources = ensure_sources(demo.SOURCES)
+        sources = ensure_sources(content.sources)
         profiles = {email: user.profile for email, user in users.items()}
-        editors = {spec.publisher: users[spec.email] for spec in demo.ACCOUNTS if spec.role}
+        editors = {spec.publisher: users[spec.email] for spec in content.accounts if spec.role}
 
         new_entries = 0
-        for spec in demo.STREAMS:
+        for spec in content.streams:
             stream, _ = Stream.objects.get_or_create(
                 slug=spec.slug,
                 defaults={
@@ -92,12 +95,12 @@ class Command(BaseCommand):
                     "summary": spec.summary,
                     "status": spec.status,
                     "visibility": spec.visibility,
-                    "started_at": spec.started_at(now),
-                    "ended_at": spec.ended_at(now),
+                    "started_at": spec.started(now),
+                    "ended_at": spec.ended(now),
                 },
             )
             existing = set(stream.entries.values_list("title", flat=True))
-            started_at = spec.started_at(now)
+            started_at = spec.started(now)
             for entry_spec in spec.entries:
                 if entry_spec.title in existing:
                     continue
@@ -111,10 +114,10 @@ class Command(BaseCommand):
                 )
                 new_entries += 1
 
-        for spec in demo.FOLLOWS:
+        for spec in content.follows:
             ensure_follow(spec, users=users)
 
-        streams = Stream.objects.filter(slug__in=[spec.slug for spec in demo.STREAMS])
+        streams = Stream.objects.filter(slug__in=[spec.slug for spec in content.streams])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo content ready: {len(publishers)} publishers, {streams.count()} streams, "
@@ -122,24 +125,23 @@ class Command(BaseCommand):
                 f"({new_entries} new), {len(sources)} sources, {len(users)} accounts."
             )
         )
-        self.stdout.write(f'Demo accounts, password "{demo.DEMO_PASSWORD}" (local use only):')
-        width = max(len(spec.email) for spec in demo.ACCOUNTS)
-        for spec in demo.ACCOUNTS:
+        self.stdout.write(f'Demo accounts, password "{content.password}" (local use only):')
+        width = max(len(spec.email) for spec in content.accounts)
+        for spec in content.accounts:
             self.stdout.write(f"  {spec.email:<{width}}  {spec.duty}")
 
     # Many entries --------------------------------------------------------------------------
 
-    def seed_stream(self, *, slug: str, count: int) -> None:
+    def seed_stream(self, content: demo.Demo, *, slug: str, count: int) -> None:
         started = time.monotonic()
+        bulk = content.bulk
         with transaction.atomic():
-            publisher = ensure_publisher(demo.PUBLISHERS[0])
+            publisher = ensure_publisher(content.publisher(bulk.publisher))
             stream = ensure_live_stream(slug=slug, publisher=publisher)
             sources = ensure_sources(
-                [s for s in demo.SOURCES if s.slug in {q.source for q in demo.BULK_QUOTES}]
+                [s for s in content.sources if s.slug in {q.source for q in bulk.quotes}]
             )
-            writers = list(
-                Profile.objects.filter(user__email__in=[demo.EDITOR, demo.WRITER]).order_by("pk")
-            )
+            writers = list(Profile.objects.filter(user__email__in=bulk.writers).order_by("pk"))
             now = timezone.now()
             published = stream.entries.published(now)
             existing = published.count()
@@ -151,7 +153,7 @@ class Command(BaseCommand):
             return
         self.stdout.write(f"Adding {missing} entries to stream {slug!r} ({existing} already).")
         times = publish_times(missing, after=newest, now=now)
-        bylines: list[BylineSpec] = [*writers, *demo.BULK_GUESTS]
+        bylines: list[BylineSpec] = [*writers, *bulk.guests]
         with tqdm(
             total=missing, unit=" entries", file=_TqdmOutput(self.stderr), disable=None
         ) as progress:
@@ -160,6 +162,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     create_entry_batch(
                         stream=stream,
+                        bulk=bulk,
                         times=batch,
                         first_number=existing + start,
                         sources=sources,
@@ -192,11 +195,19 @@ class _TqdmOutput:
         return self.wrapper.isatty()
 
 
-def ensure_account(spec: demo.AccountSpec) -> User:
+def read_demo_content() -> demo.Demo:
+    """The content of seed_demo.toml; a mistake in it stops the command, naming its place."""
+    try:
+        return demo.load_demo()
+    except demo.DemoDataError as error:
+        raise CommandError(str(error)) from None
+
+
+def ensure_account(spec: demo.AccountSpec, *, password: str) -> User:
     user = User.objects.filter(email=spec.email).first()
     if user is None:
         create = User.objects.create_superuser if spec.is_superuser else User.objects.create_user
-        user = create(spec.email, demo.DEMO_PASSWORD, is_staff=spec.is_staff)
+        user = create(spec.email, password, is_staff=spec.is_staff)
     else:
         changed = [
             field
@@ -207,7 +218,7 @@ def ensure_account(spec: demo.AccountSpec) -> User:
             setattr(user, field, getattr(spec, field))
         # A password someone chose is kept; an account without one gets the demo password.
         if not user.has_usable_password():
-            user.set_password(demo.DEMO_PASSWORD)
+            user.set_password(password)
             changed.append("password")
         if changed:
             user.save(update_fields=changed)
@@ -309,8 +320,8 @@ def create_demo_entry(
     created_by: User | None,
 ) -> Entry:
     blocks: list[BlockSpec] = [
-        TextBlock(body=block)
-        if isinstance(block, str)
+        TextBlock(body=block.text)
+        if isinstance(block, demo.TextSpec)
         else QuoteBlock(
             source=sources[block.source],
             body=block.body,
@@ -347,12 +358,13 @@ def publish_times(count: int, *, after: datetime | None, now: datetime) -> list[
 def create_entry_batch(
     *,
     stream: Stream,
+    bulk: demo.BulkSpec,
     times: Sequence[datetime],
     first_number: int,
     sources: dict[str, Source],
     bylines: Sequence[BylineSpec],
 ) -> None:
-    texts, quotes, titles = demo.BULK_TEXTS, demo.BULK_QUOTES, demo.BULK_TITLES
+    texts, quotes, titles = bulk.texts, bulk.quotes, bulk.titles
 
     def entry(number: int, published_at: datetime) -> Entry:
         # bulk_create sends no signal, so the search document is written here, from the
