@@ -210,6 +210,7 @@ def test_stream_meta_describes_a_shown_stream(stream_a):
         "status": "live",
         "members_only": False,
         "live": True,
+        "time_zone": "",
         "version": stream_version(stream_a.pk),
         "due": None,
     }
@@ -309,11 +310,11 @@ def test_a_kept_answer_is_gone_when_its_version_is_lost_from_the_cache(stream_a)
     assert kept("syria", "page") is None
 
 
-def test_a_kept_answer_never_serves_another_slug_of_the_same_stream(stream_a):
+def test_a_kept_answer_never_serves_another_slug_of_the_same_stream(stream_a, monkeypatch):
     from streams import live
 
     live.keep(_meta(stream_a), "page", {"body": "old"}, 60)
-    live._slug_ids["renamed"] = stream_a.pk
+    monkeypatch.setitem(live._slug_ids, "renamed", stream_a.pk)
 
     assert live.kept("renamed", "page") is None
     assert live.kept("syria", "page") is not None
@@ -347,8 +348,7 @@ def test_the_slug_map_stays_bounded(stream_a, monkeypatch):
     from streams import live
 
     monkeypatch.setattr(live, "_SLUG_IDS_MAX", 3)
-    for n in range(3):
-        live._slug_ids[f"other-{n}"] = 1000 + n
+    monkeypatch.setattr(live, "_slug_ids", {f"other-{n}": 1000 + n for n in range(3)})
     live.keep(_meta(stream_a), "page", {"body": "kept"}, 60)
 
     assert live._slug_ids == {"syria": stream_a.pk}

@@ -107,7 +107,7 @@ def test_a_remembered_answer_lasts_exactly_the_memo(stream_a, memo, cache_calls)
     live.keep(live.stream_meta("syria"), "page", {"body": "kept"}, 60)
     kept_at = memo["now"]
 
-    memo["now"] = kept_at + 0.999
+    memo["now"] = kept_at + 0.9995
     cache_calls.clear()
     assert live.kept("syria", "page")["body"] == "kept"
     assert cache_calls == []
@@ -127,6 +127,16 @@ def test_the_memo_drops_answers_the_moment_they_expire(memo, monkeypatch):
     live._remember("syria", "newest", {"n": 2})
 
     assert set(live._memo) == {("syria", "newer"), ("syria", "newest")}
+
+
+def test_a_full_memo_of_live_answers_starts_afresh(memo, monkeypatch):
+    monkeypatch.setattr(live, "_MEMO_MAX", 2)
+    live._remember("syria", "first", {"n": 0})
+    live._remember("syria", "second", {"n": 1})
+
+    live._remember("syria", "third", {"n": 2})
+
+    assert set(live._memo) == {("syria", "third")}
 
 
 def test_with_the_memo_off_a_process_keeps_no_answers(stream_a, settings):
