@@ -6,6 +6,7 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.http import HttpRequest
 
@@ -17,6 +18,7 @@ from invitations.session import (
     invitation_from_session,
     invitation_id_from_session,
 )
+from notifications.mail import QueuedEmailBackend
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -59,6 +61,19 @@ class AccountAdapter(DefaultAccountAdapter):
             invitation_accept(invitation_id=invitation.pk, user=user)
             invitation_forget(request)
         return user
+
+    def render_mail(
+        self,
+        template_prefix: str,
+        email: str | list[str],
+        context: dict[str, Any],
+        headers: dict[str, str] | None = None,
+    ) -> EmailMessage:
+        """allauth's message, sent through the task queue: a slow or failing mail server
+        never holds up (or breaks) the sign-up, password reset or e-mail change it is for."""
+        message = super().render_mail(template_prefix, email, context, headers)
+        message.connection = QueuedEmailBackend()
+        return message
 
     def send_notification_mail(
         self,

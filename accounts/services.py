@@ -24,7 +24,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Profile, User
+from api.models import ApiToken
 from invitations.models import Invitation, InvitationRequest
+from notifications.models import AlertChoice, OutgoingMail
 from streams import live
 from streams.models import Byline, Entry, Follow, Membership
 
@@ -226,8 +228,24 @@ def account_export(*, user: User, site_url: str = "") -> dict[str, Any]:
                 "publisher": follow.publisher.name if follow.publisher else None,
                 "url": site_url + (follow.stream or follow.publisher).get_absolute_url(),
                 "since": _iso(follow.created_at),
+                "email_alerts": follow.alert_setting.choice
+                if hasattr(follow, "alert_setting")
+                else AlertChoice.KEY_EVENTS.value,
             }
-            for follow in Follow.objects.filter(user=user).select_related("stream", "publisher")
+            for follow in Follow.objects.filter(user=user).select_related(
+                "stream", "publisher", "alert_setting"
+            )
+        ],
+        # What each token is, never its secret (only a hash of it is kept anyway).
+        "api_tokens": [
+            {
+                "name": token.name,
+                "hint": token.display_hint,
+                "created_at": _iso(token.created_at),
+                "last_used_at": _iso(token.last_used_at),
+                "revoked_at": _iso(token.revoked_at),
+            }
+            for token in ApiToken.objects.filter(user=user).order_by("created_at")
         ],
         "memberships": [
             {"publisher": membership.publisher.name, "role": membership.role}
@@ -286,8 +304,8 @@ def account_delete(*, user: User) -> None:
     """Delete a user and everything of theirs; entries they wrote keep their name.
 
     Bylines become plain names, since a byline needs a profile or a name. The user's
-    profile, avatar files, follows, memberships, e-mail addresses, two-factor
-    authenticators, invitation requests and sessions go.
+    profile, avatar files, follows and their e-mail alerts, mail to them, memberships,
+    e-mail addresses, two-factor authenticators, invitation requests and sessions go.
     """
     profile = Profile.objects.filter(user=user).first()
     files: list[str] = []
@@ -297,8 +315,11 @@ def account_delete(*, user: User) -> None:
         Byline.objects.filter(profile=profile).update(profile=None, name=profile.display_name)
         files = _avatar_names(profile)
     _invitation_requests_of(user).delete()
+    # Mail to the address too, not only the account's: allauth's carries no account.
+    OutgoingMail.objects.of_user(user).delete()
     _sessions_end(user)
-    # Cascades to the profile, follows, memberships, e-mail addresses and authenticators.
+    # Cascades to the profile, follows (and their e-mail alerts), key-event mailings,
+    # memberships, e-mail addresses and authenticators.
     user.delete()
     if files:
         transaction.on_commit(partial(_files_delete, files))

@@ -10,12 +10,16 @@ from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.forms import DeleteAccountForm, PreferencesForm, ProfileForm
 from accounts.models import Profile
 from accounts.services import account_delete, account_export, profile_prefilled, profile_update
+from api.forms import ApiTokenForm
+from api.models import ApiToken
+from api.services import TooManyTokens, api_token_create, api_token_revoke
 from streams.models import Entry
 from streams.paging import page_from_request
 
@@ -67,6 +71,19 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your preferences are saved.")
         return redirect("accounts:settings")
 
+    data, _ = _submitted(request, "api-token")
+    api_token_form = ApiTokenForm(data, prefix="api-token")
+    new_api_token = None
+    if api_token_form.is_valid():
+        try:
+            new_api_token = api_token_create(user=user, name=api_token_form.cleaned_data["name"])
+        except TooManyTokens as error:
+            api_token_form.add_error(None, str(error))
+        else:
+            # Shown in the answer to this POST rather than after a redirect: the secret then
+            # never rests anywhere, not even in the session.
+            api_token_form = ApiTokenForm(prefix="api-token")
+
     return render(
         request,
         "accounts/settings.html",
@@ -74,6 +91,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "profile_form": profile_form,
             "preferences_form": preferences_form,
+            "api_token_form": api_token_form,
+            "api_tokens": ApiToken.objects.active().of(user),
+            "new_api_token": new_api_token,
             "site_time_zone": settings.TIME_ZONE,
         },
     )
@@ -111,3 +131,14 @@ def delete_account(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Your account is deleted. Thank you for reading with us.")
             return redirect("streams:home")
     return render(request, "accounts/delete_account.html", {"form": form})
+
+
+@require_POST
+@login_required
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken.objects.active().of(request.user), pk=pk)
+    api_token_revoke(token=token)
+    messages.success(
+        request, f"The token “{token.name}” is revoked: programs using it are refused."
+    )
+    return redirect(f"{reverse('accounts:settings')}#api-tokens")

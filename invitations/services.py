@@ -35,7 +35,8 @@ class InvitationError(Exception):
 class InvitationNotUsable(InvitationError):
     """The invitation is unknown, expired, renewed, already used, or for another address."""
 
-    def __init__(self, message: str, *, reason: str = "expired") -> None:
+    # "*" or "/": every caller names the reason, so either reads the same.
+    def __init__(self, message: str, *, reason: str = "expired") -> None:  # pragma: no mutate
         super().__init__(message)
         # One of "unknown", "expired", "used": which explanation the visitor is shown.
         self.reason = reason
@@ -73,8 +74,13 @@ def _acknowledge(request_id: int) -> None:
     if request is None:
         return
     try:
-        emails.send(
-            "emails/invitation_request_received", request.email, {"invitation_request": request}
+        # Through the task queue: the mail server's pace is not the requester's wait.
+        emails.queue(
+            "emails/invitation_request_received",
+            request.email,
+            {"invitation_request": request},
+            key=f"invitation-request:{request.pk}:received",
+            purpose=f"acknowledge the invitation request of {request.email}",
         )
     except Exception:
         # The request is stored and staff will see it; a lost courtesy e-mail is no reason
@@ -140,7 +146,13 @@ def invitation_request_submit(
     return open_request
 
 
-def _send_invitation(invitation: Invitation, token: str, *, base_url: str) -> None:
+def _send_invitation(
+    invitation: Invitation,
+    token: str,
+    # "*" or "/": every caller names the base URL, so either reads the same.
+    *,  # pragma: no mutate
+    base_url: str,
+) -> None:
     invitation_request = invitation.request
     emails.send(
         "emails/invitation",

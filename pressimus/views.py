@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 
+from notifications.queue import queue_problem
+
 logger = logging.getLogger(__name__)
 
 ROBOTS_TXT = """User-agent: *
@@ -117,13 +119,25 @@ def _cache_ok() -> bool:
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers: 200 when this process can reach its database and cache, else 503."""
+    """For load balancers: 200 when this process can reach its database and cache and the
+    task queue is doing its work, else 503 (with the queue's problem in words)."""
     checks = {"database": _database_ok(), "cache": _cache_ok()}
+    queue_problem = _queue_problem() if checks["database"] else None
+    checks["queue"] = queue_problem is None
     healthy = all(checks.values())
-    return JsonResponse(
-        {
-            "status": "ok" if healthy else "unavailable",
-            **{k: "ok" if v else "down" for k, v in checks.items()},
-        },
-        status=200 if healthy else 503,
-    )
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        **{k: "ok" if v else "down" for k, v in checks.items()},
+    }
+    if queue_problem is not None:
+        body["queue"] = "stuck"
+        body["queue_problem"] = queue_problem
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _queue_problem() -> str | None:
+    try:
+        return queue_problem()
+    except Exception:
+        logger.exception("healthz: queue check failed")
+        return "the task queue cannot be checked"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from csp.decorators import csp_replace
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_exempt
 
@@ -26,6 +27,8 @@ def stream_embed(request: HttpRequest, slug: str) -> HttpResponse:
     # Public streams only, even for a signed-in reader: an embed is shown on pages we
     # do not control, to readers who are not the one who copied it.
     stream = get_object_or_404(Stream.objects.public().with_publisher(), slug=slug)
+    # The newsroom's times, as anonymous readers get them: times.js shows the device's.
+    timezone.activate(stream.publisher.zone)
     # Read before the entries, as on the stream page: the script then misses no change.
     version = live.stream_version(stream.pk)
     entries = list(stream.entries.published().newest_first().for_display()[:EMBED_ENTRIES])
@@ -50,4 +53,25 @@ def embed_snippet(request: HttpRequest, stream: Stream) -> str:
         url,
         f"{stream.title} — {stream.publisher.name}",
         EMBED_HEIGHT,
+    )
+
+
+ENTRY_EMBED_HEIGHT = 400
+
+
+# Framed like the stream's embed, for an entry's permalink pasted into another site (oEmbed).
+@xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
+def entry_embed(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    # Public streams only, whoever asks, as for the stream's embed.
+    stream = get_object_or_404(Stream.objects.public().with_publisher(), slug=slug)
+    timezone.activate(stream.publisher.zone)
+    # A number past 64 bits is no entry's: a 404, not a database error.
+    if pk > 2**63 - 1:
+        raise Http404
+    entry = get_object_or_404(stream.entries.published().for_display(), pk=pk)
+    return render(
+        request,
+        "streams/entry_embed.html",
+        {"stream": stream, "publisher": stream.publisher, "entry": entry},
     )

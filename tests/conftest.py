@@ -46,6 +46,13 @@ def _versions_bump_at_once(request, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings):
+    # Mail and alerts run as tasks; most tests want them done when the call returns. Tests of
+    # the queue itself take the database backend and run a worker (tests/test_tasks_*.py).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     # Real hashers cost ~100 ms a password by design; tests need no such protection.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

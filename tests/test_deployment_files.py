@@ -65,7 +65,7 @@ def test_every_service_that_others_wait_for_has_a_health_check():
         if condition["condition"] == "service_healthy"
     }
 
-    assert waited_for == {"db", "redis", "minio", "web"}
+    assert waited_for == {"db", "redis", "queue", "minio", "web"}
     assert all("healthcheck" in SERVICES[name] for name in waited_for - {"web"})
     # The web image declares its own HEALTHCHECK on /healthz.
     assert "HEALTHCHECK" in (ROOT / "Dockerfile").read_text()

@@ -330,6 +330,28 @@ def test_a_request_after_a_decline_is_a_new_request(
     assert len(mail.outbox) == 1
 
 
+def test_a_request_that_loses_a_race_for_its_address_joins_the_winner(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    # Another submission for the same address is stored between this one's look for an
+    # open request and its own insert, as a concurrent request would be.
+    full_clean = InvitationRequest.full_clean
+
+    def meanwhile(request, *args, **kwargs):
+        if request.pk is None and not InvitationRequest.objects.exists():
+            make_request(name="The winner", email="anna@example.net")
+        return full_clean(request, *args, **kwargs)
+
+    monkeypatch.setattr(InvitationRequest, "full_clean", meanwhile)
+    with django_capture_on_commit_callbacks(execute=True):
+        joined = services.invitation_request_submit(name="Anna K.", email="anna@example.net")
+
+    stored = InvitationRequest.objects.get()
+    assert joined == stored
+    assert stored.name == "Anna K."
+    assert not mail.outbox
+
+
 def test_a_request_with_a_name_too_long_is_refused_in_words(db):
     with pytest.raises(ValidationError) as caught:
         services.invitation_request_submit(name="x" * 101, email="anna@example.net")

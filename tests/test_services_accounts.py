@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -502,3 +503,14 @@ def test_removing_the_image_of_a_profile_without_one_changes_nothing(
         profile_avatar_remove(profile=member.profile)
 
     assert callbacks == []
+
+
+def test_an_export_lists_the_members_api_tokens_without_their_secrets(member):
+    from api.services import api_token_create
+
+    secret = api_token_create(user=member, name="Newsroom dashboard").secret
+
+    data = account_export(user=member)
+
+    assert [token["name"] for token in data["api_tokens"]] == ["Newsroom dashboard"]
+    assert secret not in json.dumps(data)

@@ -6,7 +6,7 @@ from django.db import OperationalError
 def test_healthz_answers_ok_when_database_and_cache_answer(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "queue": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 

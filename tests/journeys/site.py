@@ -203,6 +203,30 @@ def _certificates(directory: Path) -> tuple[Path, Path, ssl.SSLContext, str]:
 
 
 @contextmanager
+def _task_worker(env: dict[str, str], log_path: Path) -> Iterator[None]:
+    """The task queue's worker beside the web processes, as production runs one: the mail
+    a person waits for (an acknowledgement, a password reset) leaves through it."""
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2"],
+            cwd=BASE_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=5)
+
+
+@contextmanager
 def production_site(directory: Path) -> Iterator[Site]:
     """Serve the demo site over HTTPS with production settings until the block ends."""
     with ExitStack() as stack:
@@ -217,6 +241,8 @@ def production_site(directory: Path) -> Iterator[Site]:
             for key, value in os.environ.items()
             # The test settings pytest-env puts in this process's environment.
             if key not in {"LIVE_MEMO_MS", "SECURE_SSL_REDIRECT", "ADMIN_REQUIRE_MFA"}
+            # The queue of production: the database's, with a worker of its own below.
+            and key != "TASK_QUEUE_URL"
         }
         env.update(
             DJANGO_SETTINGS_MODULE="pressimus.settings",
@@ -244,6 +270,7 @@ def production_site(directory: Path) -> Iterator[Site]:
         site.manage("migrate", "--no-input", "--verbosity", "0")
         site.manage("seed_demo")
         site.manage("collectstatic", "--no-input", "--verbosity", "0")
+        stack.enter_context(_task_worker(env, directory / "worker.log"))
         stack.enter_context(
             gunicorn(
                 env,
