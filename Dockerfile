@@ -24,11 +24,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PORT=8000 \
     MEDIA_ROOT=/data/media
+# libfribidi0: Pillow finds it at run time to lay out right-to-left titles on social cards.
 # pg_dump and pg_restore for manage.py backup and restore. pg_dump refuses a server newer than
 # itself: Debian 13 (trixie, under python:3.11-slim) ships 17, which dumps docker-compose.yml's
 # PostgreSQL 16; a base image with an older client (Debian 12 has 15) fails the build here.
 RUN apt-get update \
- && apt-get install --yes --no-install-recommends postgresql-client \
+ && apt-get install --yes --no-install-recommends postgresql-client libfribidi0 \
  && rm -rf /var/lib/apt/lists/* \
  && pg_major="$(pg_dump --version | sed -E 's/^[^0-9]*([0-9]+).*/\1/')" \
  && if [ "$pg_major" -lt 16 ]; then \

@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_ENV := DEBUG=true
 SERVE_ENV := $(DEMO_ENV) ADMIN_REQUIRE_MFA=false
 
-.PHONY: setup run test bench loadtest lint format clean
+.PHONY: setup run worker test bench loadtest lint format clean
 
 $(BIN)/python:
 	@echo "== Making a virtualenv in $(VENV)"
@@ -40,9 +40,16 @@ run: setup
 	@echo ""
 	@echo "== Pressimus:    http://$(HOST):$(PORT)/"
 	@echo "   back office:  http://$(HOST):$(PORT)/admin/  (demo accounts in README.md, password pressimus-demo)"
-	@echo "   mail the site sends is printed here; Ctrl+C stops the server"
+	@echo "   mail the site sends is printed here; Ctrl+C stops the server and the task worker"
 	@echo ""
+	@# The task worker sends the mail (alerts, acknowledgements, password resets) in the background.
+	$(SERVE_ENV) $(BIN)/python manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; \
 	$(SERVE_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Run the task queue's worker (mail, alerts) for the SQLite database of `make run`, on its own
+worker: setup
+	$(SERVE_ENV) $(BIN)/python manage.py db_worker
 
 ## Install the dev dependencies and run the whole test suite (DATABASE_URL picks the database)
 test: $(VENV)/.installed-dev
@@ -61,6 +68,12 @@ loadtest: $(VENV)/.installed-dev
 .PHONY: mutants
 mutants: $(VENV)/.installed-dev
 	$(BIN)/python mutants/run.py $(MODULES)
+
+## Remake the explainer video /about/ plays (static/explainer/) from the demo site: narration
+## in explainer/narration.toml; needs ffmpeg, espeak-ng and chromium (apt-get install them)
+.PHONY: explainer
+explainer: $(VENV)/.installed-dev
+	$(BIN)/python explainer/make.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

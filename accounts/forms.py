@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
-from functools import cache
-
 from allauth.core import ratelimit
 from django import forms
 from django.conf import settings
@@ -14,21 +11,11 @@ from django.http import HttpRequest
 from accounts.models import Profile, User
 from accounts.services import handle_taken
 from pressimus.lib import images
+from pressimus.lib.zones import time_zone_choices
 
 AVATAR_ACCEPT = "image/jpeg,image/png,image/webp,image/gif"
 AVATAR_SIZES = (256, 64)
 DELETE_PHRASE = "delete my account"
-
-
-# Files in some tz databases that are not places anyone lives.
-NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
-
-
-@cache
-def time_zone_choices() -> list[tuple[str, str]]:
-    # available_timezones() walks the tz database on disk: once per process is enough.
-    zones = sorted(zoneinfo.available_timezones() - NOT_ZONES)
-    return [(zone, zone.replace("_", " ")) for zone in zones]
 
 
 class PlainLabelsMixin:

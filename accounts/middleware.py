@@ -1,20 +1,12 @@
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
-from functools import lru_cache
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-
-@lru_cache(maxsize=64)
-def _zone(name: str) -> zoneinfo.ZoneInfo | None:
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None
+from pressimus.lib.zones import known_zone
 
 
 class UserTimeZoneMiddleware:
@@ -30,7 +22,7 @@ class UserTimeZoneMiddleware:
         if settings.SESSION_COOKIE_NAME in request.COOKIES:
             user = getattr(request, "user", None)
             if user is not None and user.is_authenticated and user.time_zone:
-                zone = _zone(user.time_zone)
+                zone = known_zone(user.time_zone)
         if zone is None:
             timezone.deactivate()
         else:

@@ -1,14 +1,12 @@
 from __future__ import annotations
 
-import zoneinfo
-
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from pressimus.lib.fields import PlainCharField, PlainTextField
+from pressimus.lib.zones import validate_time_zone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -33,11 +31,6 @@ class UserManager(BaseUserManager["User"]):
 
     def get_by_natural_key(self, username: str) -> User:
         return self.get(email__iexact=username)
-
-
-def validate_time_zone(value: str) -> None:
-    if value and value not in zoneinfo.available_timezones():
-        raise ValidationError(f"“{value}” is not a time zone we know, such as Europe/London.")
 
 
 class User(AbstractBaseUser, PermissionsMixin):

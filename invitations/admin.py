@@ -239,7 +239,15 @@ class ExplainerAdmin(admin.ModelAdmin):
     list_display = ["title", "updated_at"]
     fieldsets = [
         (None, {"fields": ["title"]}),
-        ("Video", {"fields": ["video_file", "video_url", "poster"]}),
+        (
+            "Video",
+            {
+                "fields": ["video_file", "video_url", "poster"],
+                "description": "Until a video is given here (a file or an address), /about/ "
+                "plays the explainer that ships with Pressimus, with its own captions and "
+                "transcript.",
+            },
+        ),
         ("Captions and transcript", {"fields": ["captions", "captions_language", "transcript"]}),
     ]
 

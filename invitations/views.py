@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from http import HTTPStatus
+from pathlib import Path
 
 from allauth.core import ratelimit
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import get_language_info
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
@@ -38,14 +43,85 @@ def _language_name(code: str) -> str:
         return code
 
 
+@dataclass(frozen=True)
+class VideoSource:
+    src: str
+    type: str = ""
+    """The MIME type with its codecs, so that a browser skips a file it cannot play unread."""
+
+
+@dataclass(frozen=True)
+class ExplainerVideo:
+    """What /about/ plays: the explainer staff gave in the admin, or the one that ships."""
+
+    title: str
+    sources: tuple[VideoSource, ...]
+    poster: str = ""
+    captions: str = ""
+    captions_language: str = ""
+    transcript: str = ""
+
+    @property
+    def download_url(self) -> str:
+        """For a browser that plays none: the last source, the one most players open."""
+        return self.sources[-1].src
+
+    @property
+    def captions_label(self) -> str:
+        return _language_name(self.captions_language)
+
+    @classmethod
+    def from_explainer(cls, explainer: Explainer) -> ExplainerVideo:
+        return cls(
+            title=explainer.title,
+            sources=(VideoSource(explainer.video_src),),
+            poster=explainer.poster.url if explainer.poster else "",
+            captions=explainer.captions.url if explainer.captions else "",
+            captions_language=explainer.captions_language,
+            transcript=explainer.transcript,
+        )
+
+
+# The explainer that ships with Pressimus, made from the demo site by `make explainer`
+# (explainer/make.py) into static/explainer/. The WebM first, for every browser that plays it
+# (a Chromium built without proprietary codecs plays nothing else); the MP4 for the others,
+# Safari above all.
+SHIPPED_EXPLAINER = "explainer/explainer"
+SHIPPED_SOURCES = (
+    (".webm", 'video/webm; codecs="vp9, opus"'),
+    # H.264 High profile, level 4.0, and AAC-LC: what explainer/make.py encodes.
+    (".mp4", 'video/mp4; codecs="avc1.640028, mp4a.40.2"'),
+)
+
+
+def shipped_explainer() -> ExplainerVideo:
+    return ExplainerVideo(
+        title="What is Pressimus?",
+        sources=tuple(
+            VideoSource(static(SHIPPED_EXPLAINER + suffix), mime_type)
+            for suffix, mime_type in SHIPPED_SOURCES
+        ),
+        poster=static(SHIPPED_EXPLAINER + "-poster.webp"),
+        captions=static(SHIPPED_EXPLAINER + ".en.vtt"),
+        captions_language="en",
+        transcript=_shipped_transcript(),
+    )
+
+
+@functools.cache
+def _shipped_transcript() -> str:
+    path = finders.find(SHIPPED_EXPLAINER + ".en.txt")
+    return Path(path).read_text(encoding="utf-8").strip() if path else ""
+
+
 def about(request: HttpRequest) -> HttpResponse:
     explainer = Explainer.objects.first()
-    captions_label = _language_name(explainer.captions_language) if explainer else ""
-    return render(
-        request,
-        "invitations/about.html",
-        {"explainer": explainer, "captions_label": captions_label},
-    )
+    # Until staff give a video of their own (a file or an address), the shipped one plays.
+    if explainer is not None and explainer.video_src:
+        video = ExplainerVideo.from_explainer(explainer)
+    else:
+        video = shipped_explainer()
+    return render(request, "invitations/about.html", {"video": video})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

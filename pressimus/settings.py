@@ -7,6 +7,7 @@ SECRET_KEY and ALLOWED_HOSTS (see .env.example).
 from __future__ import annotations
 
 import re
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -57,6 +58,10 @@ INSTALLED_APPS = [
     "accounts",
     "streams",
     "invitations",
+    "api",
+    "notifications",
+    "django_tasks",
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -168,6 +173,52 @@ MFA_TOTP_ISSUER = "Pressimus"
 
 INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
 
+# The site's address for links in e-mail sent from the task worker, which has no request to
+# read it from: scheme and host, no path. Default: http://127.0.0.1:8000 with DEBUG, otherwise
+# https:// and the first of ALLOWED_HOSTS.
+SITE_URL = env.str("SITE_URL", default="").strip().rstrip("/")
+if not SITE_URL:
+    _first_host = next((h.lstrip(".") for h in ALLOWED_HOSTS if h.lstrip(".") not in ("", "*")), "")
+    SITE_URL = "http://127.0.0.1:8000" if DEBUG or not _first_host else f"https://{_first_host}"
+if not re.fullmatch(r"https?://[^/\s?#]+", SITE_URL):
+    raise ImproperlyConfigured(
+        f"SITE_URL must be the site's scheme and host, such as https://news.example.org "
+        f"(got {SITE_URL!r})."
+    )
+
+# Background work (mail, followers' alerts) through Django's Tasks API (the django-tasks
+# backport). TASK_QUEUE_URL "database" (the default) keeps tasks in the database, run by
+# `manage.py db_worker`: a first run needs nothing more. A Redis URL keeps them in RQ, run by
+# `manage.py rqworker --with-scheduler --job-class django_tasks_rq.Job default`. "immediate" runs
+# each task at once in the process that enqueues it: for tests only (nothing is retried later).
+TASK_QUEUE_URL = env.str("TASK_QUEUE_URL", default="database").strip()
+if TASK_QUEUE_URL == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASK_QUEUE_URL == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+elif TASK_QUEUE_URL.startswith(("redis://", "rediss://")):
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # Jobs must outlive the cache's evictions: give the queue a Redis of its own, without an
+    # eviction policy (docker-compose.yml runs one).
+    RQ_QUEUES = {"default": {"URL": TASK_QUEUE_URL, "DEFAULT_TIMEOUT": 300}}
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+else:
+    raise ImproperlyConfigured(
+        f"TASK_QUEUE_URL must be 'database', 'immediate' or a redis:// URL "
+        f"(got {TASK_QUEUE_URL!r})."
+    )
+# /healthz answers 503 once the oldest task ready to run has waited this long: no worker runs,
+# or the workers cannot keep up.
+TASK_QUEUE_STUCK_AFTER_S = env.int("TASK_QUEUE_STUCK_AFTER_S", default=600)
+
+# Followers' e-mail alerts (notifications). After a key-event mail to a follower about a stream,
+# further key events of that stream wait this long and then go out together in one mail.
+ALERT_KEY_EVENT_INTERVAL_MIN = env.int("ALERT_KEY_EVENT_INTERVAL_MIN", default=15)
+# Daily digests go out at this hour (0-23) in each member's own time zone.
+ALERT_DAILY_DIGEST_HOUR = env.int("ALERT_DAILY_DIGEST_HOUR", default=7)
+if not 0 <= ALERT_DAILY_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured("ALERT_DAILY_DIGEST_HOUR must be an hour from 0 to 23.")
+
 LANGUAGE_CODE = "en"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
@@ -218,6 +269,8 @@ STORAGES = {
 }
 # Tests render pages without running collectstatic first.
 WHITENOISE_MANIFEST_STRICT = False
+# Firefox drops captions not served as text/vtt; WhiteNoise knows no type for .vtt.
+WHITENOISE_MIMETYPES = {".vtt": "text/vtt"}
 
 # Reverse proxies terminate TLS in front of the web processes.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -326,6 +379,30 @@ LIVE_POLL_INTERVAL_MS = env.int("LIVE_POLL_INTERVAL_MS", default=5000)
 # How long a web process answers an unchanged poll (or an anonymous stream page) from its own
 # memory before asking the shared cache again; 0 turns it off (see streams.live).
 LIVE_MEMO_MS = env.int("LIVE_MEMO_MS", default=1000)
+
+# The public API (api/): requests per client (a token, a signed-in member, else an address)
+# per window, as "N/s", "N/m" or "N/h"; past it, 429 with Retry-After. Counted in CACHE_URL.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="300/m").strip()
+if not re.fullmatch(r"[1-9][0-9]*/[smh]", API_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        "API_RATE_LIMIT must be a number of requests per s, m or h, such as 300/m "
+        f"(got {API_RATE_LIMIT!r})."
+    )
+
+# Feeds name their entries (and themselves) by tag: URIs (RFC 4151) under this authority, a
+# domain name or e-mail address the site's owner holds: ids that stay the same whatever host
+# a feed is fetched from, as Atom wants them. Feed readers know entries by these ids, so set
+# it once: changing it shows every entry to every subscriber again as new.
+FEED_ID_AUTHORITY = env.str("FEED_ID_AUTHORITY", default="").strip().lower() or (
+    parseaddr(DEFAULT_FROM_EMAIL)[1].rpartition("@")[2].lower()
+)
+_TAG_DNS_NAME = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
+if not re.fullmatch(rf"(?:[a-z0-9._-]+@)?{_TAG_DNS_NAME}", FEED_ID_AUTHORITY):
+    raise ImproperlyConfigured(
+        "FEED_ID_AUTHORITY must be a domain name or an e-mail address the site's owner holds, "
+        f"such as news.example.org (got {FEED_ID_AUTHORITY!r}; by default it is the domain of "
+        "DEFAULT_FROM_EMAIL)."
+    )
 
 # "json" (one object per line, for log collectors) by default in production, "text" in DEBUG.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")

@@ -28,6 +28,8 @@ urlpatterns = [
     path("", include("invitations.urls")),
     path("", include("accounts.urls")),
     path("", include("streams.urls")),
+    path("", include("notifications.urls")),
+    path("", include("api.urls")),
 ]
 
 handler403 = "pressimus.views.permission_denied"

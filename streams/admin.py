@@ -7,6 +7,7 @@ Status changes go through the buttons and actions, each calling a service in
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +27,7 @@ from reversion.models import Version
 from accounts.admin import ProfileAdmin
 from accounts.models import Profile
 from pressimus.lib.images import validate_entry_image
+from pressimus.lib.zones import time_zone_choices
 from streams import presence, services
 from streams.admin_scoping import (
     PublisherScopedAdmin,
@@ -98,8 +100,22 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class PublisherForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        required=False,
+        choices=lambda: [("", f"Same as the site ({settings.TIME_ZONE})"), *time_zone_choices()],
+        help_text=Publisher._meta.get_field("time_zone").help_text,
+    )
+
+    class Meta:
+        model = Publisher
+        fields = ["name", "slug", "description", "logo", "website", "time_zone"]
+
+
 @admin.register(Publisher)
 class PublisherAdmin(PublisherScopedAdmin):
+    form = PublisherForm
     publisher_field = "pk"
     list_display = ["name", "slug", "website", "member_count"]
     search_fields = ["name", "slug"]

@@ -7,6 +7,7 @@ class StreamsConfig(AppConfig):
 
     def ready(self) -> None:
         # Importing live connects the receivers that bump stream versions.
-        from streams import live, search  # noqa: F401
+        from streams import live, search, social_cards  # noqa: F401
 
         search.connect_receivers()
+        social_cards.connect_receivers()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from django.core.validators import slug_re
 
+from pressimus.lib.zones import known_zone
 from streams.models import Membership, Source, Stream
 
 DEMO_FILE = Path(__file__).parent / "management" / "commands" / "seed_demo.toml"
@@ -45,9 +46,15 @@ class PublisherSpec:
     name: str
     description: str
     website: str
+    time_zone: str = ""
+    """Where the newsroom works: its readers' times without a zone of their own."""
 
     def __post_init__(self) -> None:
         _check_slug("slug", self.slug)
+        if self.time_zone and known_zone(self.time_zone) is None:
+            raise _Invalid(
+                f"{self.time_zone!r} is not a time zone, such as Europe/London", "time_zone"
+            )
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils.html import linebreaks
 
 from accounts.models import Profile
-from pressimus.lib.fields import PlainCharFormField
+from pressimus.lib.fields import RICH_TEXT_MAX_LENGTH, PlainCharFormField
 from pressimus.lib.images import validate_entry_image
 from streams import live, services
 from streams.admin_scoping import (
@@ -84,14 +84,22 @@ class DeskBlockForm(forms.Form):
 
     kind = forms.ChoiceField(choices=BLOCK_KINDS, widget=forms.HiddenInput)
     block = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    body = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 4}))
+    body = forms.CharField(
+        required=False,
+        strip=False,
+        max_length=RICH_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     source = forms.IntegerField(required=False, widget=forms.HiddenInput)
     source_name = PlainCharFormField(label="Source", required=False, max_length=120)
     cited_url = forms.URLField(
         label="Link to the article quoted", required=False, max_length=500, assume_scheme="https"
     )
     original = forms.CharField(
-        label="Original text", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Original text",
+        required=False,
+        max_length=RICH_TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     original_language = forms.ChoiceField(
         label="Its language", required=False, choices=[("", "—"), *ORIGINAL_LANGUAGES]

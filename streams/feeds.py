@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -19,6 +20,20 @@ from pressimus.lib.html import strip_control_characters
 from streams.models import Entry, EntryQuerySet, Publisher, Source, Stream
 
 FEED_ENTRIES = 50
+KEY_EVENT_CATEGORY = {"term": "key-event", "label": "Key event"}
+# Sources keep no creation time: their feeds' ids carry the date these ids began instead.
+SOURCE_TAG_DATE = date(2026, 11, 29)
+
+
+def tag_uri(kind: str, pk: int, created: datetime | date) -> str:
+    """A permanent id (RFC 4151): ``tag:news.example.org,2015-12-23:entry/42``.
+
+    Atom ids must never change, and a feed's address does (another host, a proxy, a port):
+    these are made of the site's ``FEED_ID_AUTHORITY``, the day the object was made and
+    its id, nothing a request says.
+    """
+    day = created.astimezone(UTC).date() if isinstance(created, datetime) else created
+    return f"tag:{settings.FEED_ID_AUTHORITY},{day.isoformat()}:{kind}/{pk}"
 
 
 class _ControlFreeXMLGenerator(SimplerXMLGenerator):
@@ -54,6 +69,8 @@ class PressAtomFeed(Atom1Feed):
             handler.endElement("author")
         if item["description"] is not None:
             handler.addQuickElement("content", item["description"], {"type": "html"})
+        if item["key_event"]:
+            handler.addQuickElement("category", None, KEY_EVENT_CATEGORY)
 
 
 class EntryFeed(Feed):
@@ -79,6 +96,9 @@ class EntryFeed(Feed):
     def item_link(self, item: Entry) -> str:
         return item.get_absolute_url()
 
+    def item_guid(self, item: Entry) -> str:
+        return tag_uri("entry", item.pk, item.created_at)
+
     def item_pubdate(self, item: Entry) -> datetime | None:
         return item.published_at
 
@@ -95,7 +115,7 @@ class EntryFeed(Feed):
             )
             for byline in item.bylines.all()
         ]
-        return {"authors": authors}
+        return {"authors": authors, "key_event": item.pinned}
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -128,6 +148,9 @@ class StreamFeed(EntryFeed):
         # copied by a member must not carry members-only entries anywhere.
         return get_object_or_404(Stream.objects.public().with_publisher(), slug=slug)
 
+    def feed_guid(self, obj: Stream) -> str:
+        return tag_uri("stream", obj.pk, obj.created_at)
+
     def title(self, obj: Stream) -> str:
         return f"{obj.title} — {obj.publisher.name}"
 
@@ -149,6 +172,9 @@ class PublisherFeed(EntryFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Publisher:
         return get_object_or_404(Publisher, slug=slug)
 
+    def feed_guid(self, obj: Publisher) -> str:
+        return tag_uri("publisher", obj.pk, obj.created_at)
+
     def title(self, obj: Publisher) -> str:
         return obj.name
 
@@ -168,6 +194,9 @@ class PublisherFeed(EntryFeed):
 class SourceFeed(EntryFeed):
     def get_object(self, request: HttpRequest, slug: str) -> Source:
         return get_object_or_404(Source, slug=slug)
+
+    def feed_guid(self, obj: Source) -> str:
+        return tag_uri("source", obj.pk, SOURCE_TAG_DATE)
 
     def title(self, obj: Source) -> str:
         return f"Entries quoting {obj.name} — Pressimus"

@@ -146,7 +146,11 @@ def stream_meta(slug: str) -> dict | None:
             stream_version_bump(meta["id"])
         elif stream_version(meta["id"]) == meta["version"]:
             return meta
-    stream = Stream.objects.filter(slug=slug, status__in=Stream.SHOWN_STATUSES).first()
+    stream = (
+        Stream.objects.filter(slug=slug, status__in=Stream.SHOWN_STATUSES)
+        .select_related("publisher")
+        .first()
+    )
     if stream is None:
         return None
     # Read before the rows, so what is cached is at least as new as its version.
@@ -164,6 +168,8 @@ def stream_meta(slug: str) -> dict | None:
         "status": stream.status,
         "members_only": stream.is_members_only,
         "live": stream.is_live,
+        # Poll answers are shared by every reader: their times are the newsroom's.
+        "time_zone": stream.publisher.time_zone,
         "version": version,
         "due": due.timestamp() if due else None,
     }

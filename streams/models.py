@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
@@ -17,6 +18,7 @@ from django.utils import timezone
 from pressimus.lib.fields import PlainCharField, PlainTextField, RichTextField
 from pressimus.lib.html import is_blank_html
 from pressimus.lib.oembed import PROVIDER_CHOICES, PROVIDERS, VIDEO, PlayerFrame
+from pressimus.lib.zones import known_zone, validate_time_zone
 
 # Languages that quoted originals come in. Our own list, not settings.LANGUAGES, so
 # that a Django upgrade renaming a language does not change a migration.
@@ -86,6 +88,13 @@ class Publisher(models.Model):
     )
     logo = models.ImageField(upload_to="publishers/", blank=True)
     website = models.URLField(blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Where the newsroom works, e.g. Europe/London: its streams show their times in "
+        "this zone to readers whose own zone is not known. Empty: the site's zone.",
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="publishers", blank=True
     )
@@ -108,6 +117,11 @@ class Publisher(models.Model):
     @property
     def initials(self) -> str:
         return "".join(word[0] for word in self.name.split()[:2]).upper() or "?"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The zone its pages show times in for readers without one of their own."""
+        return known_zone(self.time_zone) or known_zone(settings.TIME_ZONE) or ZoneInfo("UTC")
 
 
 class Membership(models.Model):
@@ -439,6 +453,15 @@ class Entry(models.Model):
     correction_note = PlainTextField(
         blank=True, max_length=1000, help_text="Shown publicly on the entry."
     )
+    # Kept by streams.changes whenever a revision of the entry is recorded, so that a stream
+    # page knows which entries offer "What changed" without a query per entry.
+    changes_shown_from = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When its “What changed” page opens: once a second published version "
+        "of it has reached readers.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -558,6 +581,11 @@ class Entry(models.Model):
     def corrected_today(self) -> bool:
         """Whether the last correction is less than a day old: its time then needs no date."""
         return self.updated_at is not None and timezone.now() - self.updated_at < timedelta(days=1)
+
+    @property
+    def shows_changes(self) -> bool:
+        """Whether readers are offered "What changed": its published versions and diffs."""
+        return self.changes_shown_from is not None and self.changes_shown_from <= timezone.now()
 
 
 IMAGE_MISSING = "An image block needs an image: choose a file to upload."

@@ -69,6 +69,8 @@ _START_SEL, _STOP_SEL = "\x02", "\x03"
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
+# What a heading cut short loses before its ellipsis.
+_BEFORE_ELLIPSIS = " .,;:!?-\u2013\u2014·…"
 
 
 # Bulk seeding and a source's refresh see the same few texts over and over.
@@ -165,7 +167,8 @@ def _drain() -> None:
         return
     taken = lookups[:]
     lookups.clear()
-    entry_search_document_refresh({pk for lookup in taken for pk in lookup()})
+    # An entry created and deleted in one transaction has no id left to refresh.
+    entry_search_document_refresh({pk for lookup in taken for pk in lookup() if pk is not None})
 
 
 def entries_changed(entry_ids: Callable[[], Iterable[int]]) -> None:
@@ -293,7 +296,7 @@ def search_results(entries: Sequence[Entry], query: str) -> list[SearchResult]:
     return [
         SearchResult(
             entry=entry,
-            heading=entry.title or Truncator(entry.search_document).words(HEADING_WORDS),
+            heading=entry.title or untitled_heading(entry.search_document),
             snippet=(
                 headline_html(entry.headline)
                 if hasattr(entry, "headline")
@@ -302,6 +305,20 @@ def search_results(entries: Sequence[Entry], query: str) -> list[SearchResult]:
         )
         for entry in entries
     ]
+
+
+def untitled_heading(document: str, words: int = HEADING_WORDS) -> str:
+    """The first words of an untitled entry's document, to head it where a title would.
+
+    Only its first line (the first block): the next line is often a quote, whose source's
+    name would run into the heading. Cut at a word, any punctuation before the ellipsis
+    dropped: "…witnesses said.…" reads as a mistake.
+    """
+    first = plain_text(document.split("\n", 1)[0])
+    cut = Truncator(first).words(words, truncate="")
+    if cut == first:
+        return first
+    return cut.rstrip(_BEFORE_ELLIPSIS) + "…"
 
 
 def headline_html(headline: str) -> SafeString:
@@ -313,8 +330,14 @@ def headline_html(headline: str) -> SafeString:
 def plain_snippet(document: str, words: Sequence[str]) -> SafeString:
     """A stretch of ``document`` around the first word found, escaped, words in <mark>."""
     document = document.replace("\n", " · ")
+    # The whole word a match is part of: "Russians" for "Russia", as a reader sees the hit.
     pattern = (
-        re.compile("|".join(re.escape(word) for word in sorted(words, key=len, reverse=True)), re.I)
+        re.compile(
+            r"\w*(?:"
+            + "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+            + r")\w*",
+            re.I,
+        )
         if words
         else None
     )

@@ -19,6 +19,7 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 
 from pressimus.lib.html import html_to_text
+from streams import social_cards
 from streams.models import Block, Entry, Publisher, Stream
 
 Absolute = Callable[[str], str]
@@ -26,6 +27,11 @@ Absolute = Callable[[str], str]
 SITE_NAME = "Pressimus"
 CONTEXT = "https://schema.org"
 HEADLINE_MAX = 110
+# A pinned entry ("key event") among a live blog's updates. schema.org has no property for
+# the weight of an update, and Google's LiveBlogPosting none either: ``keywords`` (the
+# work's tags) says it as a tag, as the Atom feed's category does. Not ``genre`` (the kind
+# of work: analysis, opinion) nor ``about`` (the subject, a Thing).
+KEY_EVENT_KEYWORDS = ("key event",)
 
 _JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 
@@ -124,12 +130,25 @@ def correction_data(entry: Entry) -> dict[str, Any] | None:
     )
 
 
+def card_data(card: social_cards.SocialCard | None, absolute: Absolute) -> dict[str, Any] | None:
+    """The page's social card as its ``image``, as ``og:image`` shows it."""
+    if card is None:
+        return None
+    return {
+        "@type": "ImageObject",
+        "url": absolute(card.url),
+        "width": card.width,
+        "height": card.height,
+    }
+
+
 def blog_posting(entry: Entry, absolute: Absolute) -> dict[str, Any]:
     """One entry as a ``liveBlogUpdate`` of its stream's LiveBlogPosting."""
     return _compact(
         {
             "@type": "BlogPosting",
             "headline": entry_headline(entry),
+            "keywords": KEY_EVENT_KEYWORDS if entry.pinned else None,
             "url": absolute(entry.get_absolute_url()),
             "datePublished": _iso(entry.published_at),
             "dateModified": _iso(entry_modified(entry)),
@@ -171,6 +190,7 @@ def live_blog_posting(
             "description": description or stream.summary or stream.publisher.description,
             "url": absolute(stream.get_absolute_url()),
             "mainEntityOfPage": absolute(stream.get_absolute_url()),
+            "image": card_data(social_cards.stream_card(stream), absolute),
             "datePublished": _iso(start),
             "dateModified": _iso(modified or stream.last_published_at),
             "coverageStartTime": _iso(start),
@@ -189,8 +209,10 @@ def news_article(entry: Entry, stream: Stream, absolute: Absolute) -> dict[str, 
             "@context": CONTEXT,
             "@type": "NewsArticle",
             "headline": entry_headline(entry),
+            "keywords": KEY_EVENT_KEYWORDS if entry.pinned else None,
             "url": url,
             "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+            "image": card_data(social_cards.entry_card(entry, stream), absolute),
             "datePublished": _iso(entry.published_at),
             "dateModified": _iso(entry_modified(entry)),
             "articleBody": entry_text(entry),

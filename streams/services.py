@@ -21,7 +21,7 @@ from accounts.models import Profile
 from pressimus.lib import oembed
 from pressimus.lib.fields import one_line
 from pressimus.lib.images import entry_image_renditions, random_stem
-from streams import live, search
+from streams import changes, live, search
 from streams.models import (
     Block,
     Byline,
@@ -144,6 +144,7 @@ def _publishing_now(stream: Stream) -> datetime:
     return now
 
 
+@changes.recorded("Written")
 @transaction.atomic
 def entry_create(
     *,
@@ -179,6 +180,7 @@ def entry_create(
         obj.full_clean(exclude=["entry"])
     Block.objects.bulk_create(block_objects)
     Byline.objects.bulk_create(byline_objects)
+    changes.entry_parts_recorded(entry)
     if publish:
         stream.refresh_last_published()
     return entry
@@ -266,6 +268,8 @@ def entry_for_update(entry: Entry, expected_revision: int | None = None) -> Entr
             Entry.objects.select_related("modified_by__profile", "stream").get(pk=entry.pk)
         )
     entry.revision = revision
+    # Before the first change kept in its history, readers' version of it is kept there.
+    changes.entry_history_catch_up(entry_id=entry.pk)
     return entry
 
 
@@ -276,6 +280,7 @@ def _saved_by(entry: Entry, by, fields: list[str]) -> list[str]:
     return fields
 
 
+@changes.recorded("Published")
 @transaction.atomic
 def entry_publish(
     *, entry: Entry, by=None, at: datetime | None = None, expected_revision: int | None = None
@@ -300,6 +305,7 @@ def entry_publish(
     return entry
 
 
+@changes.recorded("Unpublished")
 @transaction.atomic
 def entry_unpublish(*, entry: Entry, by=None, expected_revision: int | None = None) -> Entry:
     """Back to draft, out of readers' sight; the publish time is kept for the next publish."""
@@ -310,6 +316,7 @@ def entry_unpublish(*, entry: Entry, by=None, expected_revision: int | None = No
     return entry
 
 
+@changes.recorded("Submitted for review")
 @transaction.atomic
 def entry_submit(*, entry: Entry, by, expected_revision: int | None = None) -> Entry:
     """A writer hands a draft to the editors for review; readers still do not see it."""
@@ -332,6 +339,7 @@ def entry_submit(*, entry: Entry, by, expected_revision: int | None = None) -> E
     return entry
 
 
+@changes.recorded("Pinned or unpinned as a key event")
 @transaction.atomic
 def entry_pin(
     *, entry: Entry, pinned: bool, by=None, expected_revision: int | None = None
@@ -343,6 +351,7 @@ def entry_pin(
     return entry
 
 
+@changes.recorded("Updated after publication")
 @transaction.atomic
 def entry_record_edit(
     *, entry: Entry, note: str | None = None, by=None, expected_revision: int | None = None
@@ -424,6 +433,7 @@ def _blocks_replace(entry: Entry, specs: Sequence[BlockSpec]) -> None:
         block.save()
 
 
+@changes.recorded("Written on the desk")
 @transaction.atomic
 def entry_compose(
     *,
@@ -467,6 +477,7 @@ def entry_compose(
     Byline.objects.bulk_create(
         [_byline_from_spec(entry, position, spec) for position, spec in enumerate(bylines)]
     )
+    changes.entry_parts_recorded(entry)
     if action == "submit":
         entry_submit(entry=entry, by=by)
     elif action == "publish":
@@ -482,6 +493,7 @@ def entry_compose(
     return entry
 
 
+@changes.recorded("Sent back to its writer")
 @transaction.atomic
 def entry_send_back(
     *, entry: Entry, by, note: str = "", expected_revision: int | None = None

@@ -15,10 +15,16 @@ urlpatterns = [
     path("streams/<slug:slug>/follow/", views.stream_follow, name="stream_follow"),
     path("streams/<slug:slug>/entries/<int:pk>/", views.entry_detail, name="entry"),
     path(
+        "streams/<slug:slug>/entries/<int:pk>/changes/", views.entry_changes, name="entry_changes"
+    ),
+    path(
         "streams/<slug:slug>/entries/<int:pk>/preview/", views.entry_preview, name="entry_preview"
     ),
     path("streams/<slug:slug>/updates/", views.stream_updates, name="updates"),
+    path("streams/<slug:slug>/card.png", views.stream_card, name="stream_card"),
+    path("streams/<slug:slug>/entries/<int:pk>/card.png", views.entry_card, name="entry_card"),
     path("sources/<slug:slug>/", views.source_detail, name="source"),
     path("sources/<slug:slug>/feed/", feeds.source_feed, name="source_feed"),
     path("search/", views.search, name="search"),
+    path("streams/<slug:slug>/entries/<int:pk>/embed/", embed.entry_embed, name="entry_embed"),
 ]

@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.cache import never_cache
@@ -24,7 +25,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.admin_mfa import back_office_page
 from accounts.models import User
-from streams import live, services
+from pressimus.lib.zones import known_zone
+from streams import changes, live, services, social_cards
 from streams.admin_scoping import entries_for
 from streams.models import (
     ENTRY_DISPLAY_PREFETCHES,
@@ -59,6 +61,14 @@ MEMBER_HOME_STREAMS = 8
 MEMBERS_ONLY_MESSAGE = (
     "This stream is for members: sign in to read it. Pressimus accounts are by invitation."
 )
+
+
+def _in_the_newsrooms_time(request: HttpRequest, publisher: Publisher) -> None:
+    """A reader without a zone of their own reads the newsroom's times (named on the page),
+    until the page's script shows the device's; a member's own zone stays as it is."""
+    user = request.user
+    if not (user.is_authenticated and known_zone(user.time_zone)):
+        timezone.activate(publisher.zone)
 
 
 def updates_url_for(stream: Stream, cursor: Cursor | None, version: int) -> str:
@@ -131,6 +141,7 @@ def _member_home(request: HttpRequest) -> HttpResponse:
 
 def publisher_detail(request: HttpRequest, slug: str) -> HttpResponse:
     publisher = get_object_or_404(Publisher.objects.with_follow_state(request.user), slug=slug)
+    _in_the_newsrooms_time(request, publisher)
     streams = publisher.streams.visible_to(request.user).live_first()
     return render(
         request, "streams/publisher_detail.html", {"publisher": publisher, "streams": streams}
@@ -182,6 +193,7 @@ def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if meta is not None and (meta["members_only"] or stream.is_members_only):
         meta = None
+    _in_the_newsrooms_time(request, stream.publisher)
     # Through the related manager every entry knows its stream without a query.
     visible = stream.entries.published()
     oldest_first = wants_oldest_first(request)
@@ -236,6 +248,7 @@ def _live_updates(request: HttpRequest) -> str:
 @sign_in_for_members_only
 def entry_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     stream = get_object_or_404(Stream.objects.visible_to(request.user).with_publisher(), slug=slug)
+    _in_the_newsrooms_time(request, stream.publisher)
     visible = stream.entries.published()
     entry = get_object_or_404(visible.for_display(), pk=pk)
     cursor = Cursor.of(entry)
@@ -340,6 +353,14 @@ def stream_updates(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _updates_answer(meta: dict, after: Cursor | None, held: int | None) -> dict:
+    # Shared by every reader of the stream, so in the newsroom's zone, whoever asked first:
+    # each page's script shows its reader's zone.
+    zone = Publisher(time_zone=meta.get("time_zone", "")).zone
+    with timezone.override(zone):
+        return _updates_answer_in_zone(meta, after, held)
+
+
+def _updates_answer_in_zone(meta: dict, after: Cursor | None, held: int | None) -> dict:
     # All the entry template needs of its stream is in the cached facts: no query for it.
     stream = Stream(
         pk=meta["id"], slug=meta["slug"], visibility=meta["visibility"], status=meta["status"]
@@ -504,3 +525,54 @@ def search(request: HttpRequest) -> HttpResponse:
         context["first_query"] = form.query_string()
         context["query"] = query
     return render(request, "streams/search.html", context, status=status)
+
+
+# Social cards ----------------------------------------------------------------------------
+
+# Asked for with its digest (?v=), a card never changes: any cache may keep it for good.
+CARD_CACHE_CONTROL = "public, max-age=31536000, immutable"
+# Asked for without it, or with an old one, it is the current card: kept for a while only.
+CARD_CURRENT_CACHE_CONTROL = "public, max-age=3600"
+
+
+def _card_response(request: HttpRequest, card: social_cards.SocialCard | None) -> HttpResponse:
+    if card is None:
+        raise Http404
+    response = HttpResponse(social_cards.card_png(card), content_type="image/png")
+    current = request.GET.get("v") == card.digest
+    response["Cache-Control"] = CARD_CACHE_CONTROL if current else CARD_CURRENT_CACHE_CONTROL
+    return response
+
+
+def stream_card(request: HttpRequest, slug: str) -> HttpResponse:
+    """The stream page's link-preview image (``og:image``), drawn on first request."""
+    # Public streams only, whoever asks, as for feeds: a card is for sharing, and a
+    # members-only stream has none.
+    stream = get_object_or_404(Stream.objects.public().with_publisher(), slug=slug)
+    return _card_response(request, social_cards.stream_card(stream))
+
+
+def entry_card(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An entry's link-preview image (``og:image``), drawn on first request."""
+    stream = get_object_or_404(Stream.objects.public().with_publisher(), slug=slug)
+    entry = get_object_or_404(stream.entries.published(), pk=pk)
+    return _card_response(request, social_cards.entry_card(entry, stream))
+
+
+@sign_in_for_members_only
+def entry_changes(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """What changed in a published entry: its published versions, newest first, each with
+    what changed from the one before. An entry readers have had in one version only has
+    no such page."""
+    stream = get_object_or_404(Stream.objects.visible_to(request.user).with_publisher(), slug=slug)
+    _in_the_newsrooms_time(request, stream.publisher)
+    entry = get_object_or_404(stream.entries.published(), pk=pk)
+    history = changes.entry_history(entry)
+    if history is None:
+        raise Http404("This entry has not changed since it was published.")
+    response = render(
+        request,
+        "streams/entry_changes.html",
+        {"stream": stream, "publisher": stream.publisher, "entry": entry, "history": history},
+    )
+    return _private_if_members_only(response, stream)

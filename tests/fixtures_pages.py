@@ -14,7 +14,7 @@ from tests import factories
 NOW = datetime(2015, 12, 23, 18, 0, tzinfo=UTC)
 
 _FLOW_ID = re.compile(r'<article [^>]*\bid="entry-(\d+)"')
-_PINNED_ID = re.compile(r'<article [^>]*\bid="pinned-(\d+)"')
+_PINNED_ID = re.compile(r'<li class="key-event" data-entry-id="(\d+)"')
 _OLDER_LINK = re.compile(r'href="(\?before=[^"]*)"[^>]*>Load older entries<')
 _UPDATES_URL = re.compile(r'data-updates-url="([^"]*)"')
 _BYLINES = re.compile(r'<p class="entry__bylines">(.*?)</p>', re.DOTALL)

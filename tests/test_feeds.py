@@ -48,8 +48,8 @@ def members_stream(publisher_a):
     )
 
 
-def parsed(client, url: str) -> feedparser.FeedParserDict:
-    response = client.get(url)
+def parsed(client, url: str, **request) -> feedparser.FeedParserDict:
+    response = client.get(url, **request)
     assert response.status_code == 200, url
     assert response["Content-Type"].startswith("application/atom+xml")
     feed = feedparser.parse(response.content)
@@ -63,6 +63,15 @@ def entry_ids(feed) -> list[str]:
 
 def permalink(entry: Entry) -> str:
     return f"http://testserver{entry.get_absolute_url()}"
+
+
+def atom_id(entry: Entry) -> str:
+    return f"tag:news.example.org,{entry.created_at:%Y-%m-%d}:entry/{entry.pk}"
+
+
+@pytest.fixture(autouse=True)
+def _feed_id_authority(settings):
+    settings.FEED_ID_AUTHORITY = "news.example.org"
 
 
 # What Atom requires
@@ -80,18 +89,18 @@ def test_each_feed_has_what_atom_requires(client, entry, url):
         f"http://testserver{url}"
     ]
     [item] = feed.entries
-    assert item.id == permalink(entry)
+    assert item.id == atom_id(entry)
     assert item.title == "Amnesty International 'Unmasks' Russian Claims"
     assert item.updated_parsed is not None
     assert item.link == permalink(entry)
     assert item.content[0].type == "text/html"
 
 
-def test_stream_feed_is_titled_after_the_stream_and_its_publisher(client, entry):
+def test_stream_feed_is_titled_after_the_stream_and_its_publisher(client, entry, stream_a):
     feed = parsed(client, STREAM_FEED)
 
     assert feed.feed.title == "Syria: December 23 — The Translator's Desk"
-    assert feed.feed.id == "http://testserver/streams/syria/"
+    assert feed.feed.id == f"tag:news.example.org,2015-12-23:stream/{stream_a.pk}"
     assert feed.feed.author == "The Translator's Desk"
 
 
@@ -177,7 +186,7 @@ def test_updated_moves_when_an_entry_is_corrected(client, entry):
     assert item.updated_parsed > item.published_parsed
     assert item.updated.startswith("2015-12-23T20:00:00")
     assert after.feed.updated.startswith("2015-12-23T20:00:00")
-    assert item.id == permalink(entry)
+    assert item.id == atom_id(entry)
 
 
 def test_correction_note_is_in_the_content(client, entry):
@@ -212,8 +221,8 @@ def test_members_only_entries_never_reach_publisher_or_source_feeds(
     reader = client_as(member)
     for url in (PUBLISHER_FEED, SOURCE_FEED):
         feed = parsed(reader, url)
-        assert entry_ids(feed) == [permalink(entry)], url
-        assert permalink(secret) not in entry_ids(feed)
+        assert entry_ids(feed) == [atom_id(entry)], url
+        assert atom_id(secret) not in entry_ids(feed)
 
 
 def test_drafts_and_future_entries_never_appear(client, stream_a, source, entry):
@@ -227,7 +236,7 @@ def test_drafts_and_future_entries_never_appear(client, stream_a, source, entry)
     factories.EntryFactory(stream=draft_stream, quotes=[source])
 
     for url in (STREAM_FEED, PUBLISHER_FEED, SOURCE_FEED):
-        assert entry_ids(parsed(client, url)) == [permalink(entry)], url
+        assert entry_ids(parsed(client, url)) == [atom_id(entry)], url
     assert client.get("/streams/draft-stream/feed/").status_code == 404
 
 
@@ -236,14 +245,14 @@ def test_scheduled_entry_appears_once_its_time_comes(client, stream_a):
     assert entry_ids(parsed(client, STREAM_FEED)) == []
 
     with frozen(NOW + timedelta(hours=2)):
-        assert entry_ids(parsed(client, STREAM_FEED)) == [permalink(later)]
+        assert entry_ids(parsed(client, STREAM_FEED)) == [atom_id(later)]
 
 
 def test_source_feed_lists_only_entries_quoting_it(client, stream_a, source, entry):
     other = factories.SourceFactory(name="Sputnik", slug="sputnik")
     factories.EntryFactory(stream=stream_a, quotes=[other])
 
-    assert entry_ids(parsed(client, SOURCE_FEED)) == [permalink(entry)]
+    assert entry_ids(parsed(client, SOURCE_FEED)) == [atom_id(entry)]
 
 
 def test_publisher_feed_lists_all_its_public_streams(client, publisher_a, stream_a, stream_b):
@@ -252,7 +261,7 @@ def test_publisher_feed_lists_all_its_public_streams(client, publisher_a, stream
     newer = factories.EntryFactory(stream=second, published_at=minutes_ago(10))
     factories.EntryFactory(stream=stream_b)
 
-    assert entry_ids(parsed(client, PUBLISHER_FEED)) == [permalink(newer), permalink(older)]
+    assert entry_ids(parsed(client, PUBLISHER_FEED)) == [atom_id(newer), atom_id(older)]
 
 
 @pytest.mark.parametrize(
@@ -273,7 +282,7 @@ def test_feed_holds_the_latest_fifty_newest_first(client, stream_a):
 
     ids = entry_ids(parsed(client, STREAM_FEED))
 
-    assert ids == [permalink(e) for e in reversed(entries[5:])]
+    assert ids == [atom_id(e) for e in reversed(entries[5:])]
 
 
 # Bad data
@@ -349,3 +358,86 @@ def test_members_only_stream_page_offers_no_feed(client_as, member, members_stre
 
     assert response.status_code == 200
     assert "application/atom+xml" not in response.content.decode()
+
+
+# Permanent ids
+
+
+@pytest.mark.parametrize("url", [STREAM_FEED, PUBLISHER_FEED, SOURCE_FEED])
+def test_ids_are_the_same_under_another_host(client, settings, entry, url):
+    settings.ALLOWED_HOSTS = ["testserver", "news.example.org", "127.0.0.1"]
+    here = parsed(client, url)
+    there = parsed(client, url, HTTP_HOST="127.0.0.1:8443", secure=True)
+
+    # The links follow the host asked; the ids do not.
+    assert here.feed.link != there.feed.link
+    assert there.feed.id == here.feed.id
+    assert entry_ids(there) == entry_ids(here) == [atom_id(entry)]
+
+
+def test_ids_are_tag_uris_of_the_authority_the_day_and_the_object(client, stream_a, entry):
+    feed = parsed(client, STREAM_FEED)
+
+    assert feed.feed.id == f"tag:news.example.org,2015-12-23:stream/{stream_a.pk}"
+    assert feed.entries[0].id == f"tag:news.example.org,2015-12-23:entry/{entry.pk}"
+
+
+def test_source_and_publisher_feeds_have_ids_of_their_own(client, publisher_a, source, entry):
+    publisher_feed = parsed(client, PUBLISHER_FEED)
+    source_feed = parsed(client, SOURCE_FEED)
+
+    assert publisher_feed.feed.id == f"tag:news.example.org,2015-12-23:publisher/{publisher_a.pk}"
+    assert source_feed.feed.id == f"tag:news.example.org,2026-11-29:source/{source.pk}"
+    # An entry is the same entry in every feed it appears in.
+    assert entry_ids(publisher_feed) == entry_ids(source_feed) == [atom_id(entry)]
+
+
+def test_an_entry_keeps_its_id_when_edited_renamed_and_republished(client, entry):
+    before = entry_ids(parsed(client, STREAM_FEED))
+
+    with frozen(NOW + timedelta(days=3)):
+        entry.title = "A new title"
+        entry.published_at = NOW - timedelta(minutes=1)
+        entry.save()
+        after = entry_ids(parsed(client, STREAM_FEED))
+
+    assert after == before
+
+
+def test_the_authority_comes_from_the_settings(client, settings, entry):
+    settings.FEED_ID_AUTHORITY = "desk@pressimus.example"
+
+    [item] = parsed(client, STREAM_FEED).entries
+
+    assert item.id == f"tag:desk@pressimus.example,2015-12-23:entry/{entry.pk}"
+
+
+# Key events
+
+
+def test_a_pinned_entry_is_marked_as_a_key_event(client, stream_a, entry):
+    pinned = factories.EntryFactory(
+        stream=stream_a, title="Ceasefire", published_at=minutes_ago(10), pinned=True
+    )
+
+    root = ElementTree.fromstring(client.get(STREAM_FEED).content)
+
+    categories = {
+        atom_entry.find(f"{ATOM}id").text: [
+            category.attrib for category in atom_entry.findall(f"{ATOM}category")
+        ]
+        for atom_entry in root.findall(f"{ATOM}entry")
+    }
+    assert categories == {
+        atom_id(pinned): [{"term": "key-event", "label": "Key event"}],
+        atom_id(entry): [],
+    }
+
+
+@pytest.mark.parametrize("url", [PUBLISHER_FEED, SOURCE_FEED])
+def test_key_events_are_marked_in_the_cross_stream_feeds_too(client, stream_a, source, url):
+    factories.EntryFactory(stream=stream_a, pinned=True, quotes=[source])
+
+    [item] = parsed(client, url).entries
+
+    assert [(tag.term, tag.label) for tag in item.tags] == [("key-event", "Key event")]

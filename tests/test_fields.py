@@ -8,6 +8,7 @@ import pytest
 from django import forms
 from django.apps import apps
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 
 from accounts.forms import ProfileForm
@@ -172,3 +173,16 @@ def test_the_migration_puts_names_stored_earlier_on_one_line():
     assert profile.display_name == "James Miller"
     assert (request.name, request.organisation) == (ON_ONE_LINE, "The Interpreter")
     assert InvitationRequest.objects.get(pk=untouched.pk).name == "Mia Member"
+
+
+def test_rich_text_beyond_its_bound_is_refused_in_words_before_it_is_cleaned():
+    from pressimus.lib.fields import RICH_TEXT_MAX_LENGTH, RichTextField
+
+    field = RichTextField()
+    hostile = "</script " * (RICH_TEXT_MAX_LENGTH // 9 + 1)
+
+    with pytest.raises(ValidationError) as refused:
+        field.clean(hostile, None)
+
+    assert "This text is too long" in refused.value.messages[0]
+    assert field.clean("<p>" + "word " * 1000 + "</p>", None).startswith("<p>word")

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from streams import search
 from streams.models import Block, Entry
 from streams.search import (
     QUERY_MAX_LENGTH,
@@ -18,6 +19,7 @@ from streams.search import (
     headline_html,
     plain_snippet,
     shortened_query,
+    untitled_heading,
 )
 from streams.services import sources_merge
 from tests import factories
@@ -112,7 +114,8 @@ def test_saving_fields_that_are_not_searched_refreshes_nothing(
         entry.pinned = True
         entry.save(update_fields=["pinned"])
 
-    assert callbacks == []
+    # Other parts may act on a pin (notifications announce key events); search does not.
+    assert search._drain not in callbacks
 
 
 def test_renaming_a_source_updates_the_documents_of_entries_quoting_it(
@@ -239,6 +242,33 @@ def test_the_plain_snippet_starts_near_a_match_far_into_the_text():
     assert snippet.endswith(" …")
     assert "<mark>needle</mark>" in snippet
     assert len(snippet) < 400
+
+
+def test_the_plain_snippet_marks_the_whole_word_a_match_is_part_of():
+    snippet = plain_snippet("Russians and Russia; unRussian", ["russia"])
+
+    assert snippet == "<mark>Russians</mark> and <mark>Russia</mark>; <mark>unRussian</mark>"
+
+
+def test_an_untitled_heading_never_ends_in_punctuation_before_its_ellipsis():
+    document = "One two three four five six seven eight nine ten eleven twelve. Thirteen."
+
+    assert untitled_heading(document) == (
+        "One two three four five six seven eight nine ten eleven twelve…"
+    )
+    assert untitled_heading("Shelling, resumed, at, dawn, again", words=3) == (
+        "Shelling, resumed, at…"
+    )
+
+
+def test_an_untitled_heading_is_the_first_line_whole_when_short():
+    document = "Shelling resumed.\nAmnesty International: Quoted text from Amnesty."
+
+    assert untitled_heading(document) == "Shelling resumed."
+
+
+def test_an_untitled_heading_of_nothing_is_empty():
+    assert untitled_heading("") == ""
 
 
 def test_the_headline_is_escaped_and_only_its_selectors_become_marks():

@@ -157,7 +157,7 @@ def test_stream_page_has_canonical_open_graph_and_twitter_tags(client, stream_a,
     assert tags["og:description"] == "Reports from the north of Syria."
     assert tags["og:url"] == "http://testserver/streams/syria/"
     assert tags["og:site_name"] == "Pressimus"
-    assert tags["twitter:card"] == "summary"
+    assert tags["twitter:card"] == "summary_large_image"
 
 
 def test_an_older_page_is_its_own_canonical_address(client, settings, stream_a):
@@ -261,7 +261,7 @@ def test_permalink_is_an_article_for_open_graph(client, entry):
     assert tags["og:title"] == "Strikes reported near Aleppo — Syria: December 23"
     assert "Writer's text." in tags["og:description"]
     assert tags["article:published_time"] == entry.published_at.isoformat()
-    assert tags["twitter:card"] == "summary"
+    assert tags["twitter:card"] == "summary_large_image"
     assert tags["description"] == tags["og:description"]
 
 
@@ -270,3 +270,37 @@ def test_every_page_has_an_absolute_canonical_address(client, db):
 
     assert canonical(response) == "http://testserver/"
     assert metas(response)["og:site_name"] == "Pressimus"
+
+
+# Key events --------------------------------------------------------------------------------
+
+
+def test_a_key_event_is_tagged_among_the_live_blog_updates(client, stream_a, entry):
+    with frozen():
+        pinned = factories.EntryFactory(
+            stream=stream_a, title="Ceasefire announced", published_at=minutes_ago(10), pinned=True
+        )
+        data = ld(client.get("/streams/syria/"))
+
+    keywords = {update["url"]: update.get("keywords") for update in data["liveBlogUpdate"]}
+    assert keywords == {
+        f"http://testserver/streams/syria/entries/{pinned.pk}/": ["key event"],
+        f"http://testserver/streams/syria/entries/{entry.pk}/": None,
+    }
+
+
+def test_a_key_events_permalink_is_tagged_too(client, entry):
+    entry.pinned = True
+    entry.save()
+
+    with frozen():
+        data = ld(client.get(entry.get_absolute_url()))
+
+    assert data["keywords"] == ["key event"]
+
+
+def test_an_ordinary_permalink_has_no_keywords(client, entry):
+    with frozen():
+        data = ld(client.get(entry.get_absolute_url()))
+
+    assert "keywords" not in data

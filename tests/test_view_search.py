@@ -134,7 +134,11 @@ def test_a_result_shows_its_title_snippet_stream_publisher_and_time(client, stre
         '<a href="/publishers/translators-desk/">The Translator\'s Desk</a></span>',
         html=True,
     )
-    assertContains(response, '<time datetime="2015-12-23T16:00:00+00:00"')
+    assertContains(
+        response,
+        '<time class="clock" datetime="2015-12-23T16:00:00.000Z" data-when>16:00</time>'
+        '<span class="clock__age" data-age> · 2 hours ago</span>',
+    )
     assertContains(response, "1 result for “trucks”")
 
 
@@ -148,6 +152,32 @@ def test_an_untitled_entry_is_headed_by_its_first_words(client, stream_a):
     response = client.get(URL, {"q": "shelling"})
 
     assertContains(response, "Shelling resumed at dawn on the eastern edge of the city, witnesses")
+
+
+def test_an_untitled_heading_cut_short_ends_in_a_bare_ellipsis(client, stream_a):
+    factories.EntryFactory(
+        stream=stream_a,
+        title="",
+        # The twelfth word, the last of the heading, ends a sentence.
+        text="<p>Shelling resumed at dawn on the edge of the city, witnesses said. "
+        "It went on until noon.</p>",
+    )
+
+    response = client.get(URL, {"q": "shelling"})
+
+    assertContains(response, "Shelling resumed at dawn on the edge of the city, witnesses said…")
+    assertNotContains(response, ".…")
+
+
+def test_an_untitled_heading_is_its_first_block_only(client, stream_a, source):
+    factories.EntryFactory(
+        stream=stream_a, title="", text="<p>Shelling resumed.</p>", quotes=[source]
+    )
+
+    response = client.get(URL, {"q": "shelling"})
+
+    heading = re.search(r'class="search-result__title"><a [^>]*>([^<]*)</a>', content(response))
+    assert heading[1] == "Shelling resumed."
 
 
 def test_the_snippet_escapes_stored_text(client, stream_a):

@@ -397,12 +397,10 @@ def test_pinning_an_old_entry_sends_it_for_the_key_events_section(client, stream
 
     assert payload["pinned"] == [old.pk]
     assert list(payload["pinned_html"]) == [str(old.pk)]
-    assertInHTML(
-        f'<h3 class="entry__title" id="pinned-{old.pk}-title">'
-        f'<a href="/streams/syria/entries/{old.pk}/">Old</a></h3>',
-        payload["pinned_html"][str(old.pk)],
-    )
-    assert 'class="badge">Key event<' in payload["pinned_html"][str(old.pk)]
+    item = payload["pinned_html"][str(old.pk)]
+    assert item.startswith(f'<li class="key-event" data-entry-id="{old.pk}">')
+    assertInHTML('<span class="key-event__title">Old</span>', item)
+    assert f'href="/streams/syria/entries/{old.pk}/"' in item
 
 
 def test_an_edited_key_event_is_sent_again_and_an_unpinned_one_leaves_the_list(client, stream_a):

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from pressimus.lib.html import clean_html, strip_control_characters
@@ -69,10 +70,28 @@ class _CleanedOnSaveMixin:
         return value
 
 
+# bleach slows down faster than the text grows on some malformed markup (thousands of unclosed
+# end tags: 180 kB take about 10 s), so what one block may hold is bounded before cleaning: some
+# 8 000 words of prose, far beyond any entry, and cleaned in well under a second.
+RICH_TEXT_MAX_LENGTH = 50_000
+
+
 class RichTextField(_CleanedOnSaveMixin, models.TextField):
     """HTML stored sanitised and rendered as stored."""
 
     cleaner = staticmethod(clean_html)
+
+    def to_python(self, value):
+        if isinstance(value, str) and len(value) > RICH_TEXT_MAX_LENGTH:
+            raise ValidationError(
+                f"This text is too long: at most {RICH_TEXT_MAX_LENGTH:,} characters, "
+                f"with its formatting (it has {len(value):,}). Split it into blocks.",
+                code="max_length",
+            )
+        return super().to_python(value)
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"max_length": RICH_TEXT_MAX_LENGTH, **kwargs})
 
 
 class PlainTextField(_CleanedOnSaveMixin, models.TextField):

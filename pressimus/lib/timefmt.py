@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -41,3 +41,21 @@ def age_label(then: datetime, now: datetime | None = None) -> str:
 def exact_time(then: datetime) -> str:
     """The full local date and time, for hover titles."""
     return date_format(timezone.localtime(then), "l j F Y, H:i T")
+
+
+def age_or_date(then: datetime, now: datetime | None = None) -> str:
+    """What follows an entry's time of day: its age within a day ("21 minutes ago"), else
+    its date in the current zone ("9 November 2015"), so a day's entries read in sequence."""
+    now = now or timezone.now()
+    if now - then < timedelta(days=1):
+        return age_in_words(then, now)
+    return date_format(timezone.localtime(then), "j F Y")
+
+
+def html_datetime(then: datetime) -> str:
+    """A valid HTML global date and time: UTC, to the millisecond (HTML allows no more)."""
+    return then.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def zone_label(name: str) -> str:
+    return name.replace("_", " ")

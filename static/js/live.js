@@ -162,20 +162,20 @@
     }
   }
 
-  // Key events: the server lists the pinned ids, newest first, and sends the HTML of those
-  // pinned or edited since the reader's version; the section follows that list.
+  // Key events: the server lists the pinned ids, newest first, and sends the list item of
+  // each pinned or edited since the reader's version; the section follows that list.
   var pinnedBox = document.getElementById("pinned-entries");
   var pinnedSection = pinnedBox && pinnedBox.closest("section");
 
   function applyPins(ids, pinnedHtml) {
     if (!pinnedBox || !Array.isArray(ids)) return;
     var nodes = {};
-    pinnedBox.querySelectorAll("article[data-entry-id]").forEach(function (node) {
+    pinnedBox.querySelectorAll("[data-entry-id]").forEach(function (node) {
       nodes[node.dataset.entryId] = node;
     });
     var incoming = document.createElement("template");
     incoming.innerHTML = Object.keys(pinnedHtml || {}).map(function (id) { return pinnedHtml[id]; }).join("");
-    incoming.content.querySelectorAll("article[data-entry-id]").forEach(function (node) {
+    incoming.content.querySelectorAll("[data-entry-id]").forEach(function (node) {
       var id = node.dataset.entryId;
       if (nodes[id]) nodes[id].replaceWith(node);
       nodes[id] = node;
@@ -185,7 +185,7 @@
       if (wanted.indexOf(id) === -1) nodes[id].remove();
     });
     var current = Array.prototype.map.call(
-      pinnedBox.querySelectorAll("article[data-entry-id]"), function (node) { return node.dataset.entryId; });
+      pinnedBox.querySelectorAll("[data-entry-id]"), function (node) { return node.dataset.entryId; });
     // Moving a node loses the reader's focus in it: only reorder when the order changed.
     if (current.join() !== wanted.join()) {
       wanted.forEach(function (id) { pinnedBox.appendChild(nodes[id]); });

@@ -259,8 +259,17 @@ def ensure_follow(spec: demo.FollowSpec, *, users: dict[str, User]) -> None:
 def ensure_publisher(spec: demo.PublisherSpec) -> Publisher:
     publisher, _ = Publisher.objects.get_or_create(
         slug=spec.slug,
-        defaults={"name": spec.name, "description": spec.description, "website": spec.website},
+        defaults={
+            "name": spec.name,
+            "description": spec.description,
+            "website": spec.website,
+            "time_zone": spec.time_zone,
+        },
     )
+    if not publisher.time_zone and spec.time_zone:
+        # A demo seeded before publishers had a zone gets it on the next run.
+        publisher.time_zone = spec.time_zone
+        publisher.save(update_fields=["time_zone"])
     return publisher
 
 

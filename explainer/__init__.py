@@ -1,0 +1,1 @@
+"""The explainer video of /about/: its narration, and the script that remakes it."""
