@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_ENV := DEBUG=true
 SERVE_ENV := $(DEMO_ENV) ADMIN_REQUIRE_MFA=false
 
-.PHONY: setup run worker test bench loadtest lint format clean
+.PHONY: setup run worker test bench loadtest stack lint format clean
 
 $(BIN)/python:
 	@echo "== Making a virtualenv in $(VENV)"
@@ -55,13 +55,22 @@ worker: setup
 test: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
-## Seed a large stream, serve it with gunicorn on loopback and measure it with wrk
+## Seed a large stream, serve it with gunicorn on loopback and measure it with wrk; then the
+## edge cache against nginx serving a file (bench/edge.py; skipped without nginx and Nchan)
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/edge.py
 
-## Readers poll while editors publish, on loopback: 50 readers, 60 s (FAULT=db-restart restarts PostgreSQL mid-run)
+## Readers poll while editors publish, on loopback: 50 readers, 60 s (FAULT=db-restart restarts PostgreSQL mid-run;
+## MODE=stack: the production shape, nginx + Nchan + 2 replicas, under 100 000 polling and 10 000 push readers)
 loadtest: $(VENV)/.installed-dev
-	$(BIN)/python loadtest/run.py $(if $(FAULT),--fault $(FAULT))
+	$(BIN)/python loadtest/run.py $(if $(MODE),--mode $(MODE)) $(if $(FAULT),--fault $(FAULT))
+
+## The production shape on loopback: nginx with Nchan (edge cache, push), two gunicorn
+## replicas, PostgreSQL, Redis and the task worker over HTTPS (needs: apt-get install nginx
+## libnginx-mod-nchan gettext-base); Ctrl+C stops it all
+stack: $(VENV)/.installed-dev
+	$(BIN)/python deploy/stack.py $(if $(STACK_PORT),--port $(STACK_PORT))
 
 ## Mutation testing of the modules that guard security and personal data: each module's score
 ## and its surviving mutants (slow, not in CI; run it before changing one of those modules)

@@ -26,8 +26,8 @@ from django.utils.text import slugify
 from accounts.models import Profile, User
 from api.models import ApiToken
 from invitations.models import Invitation, InvitationRequest
+from live import versions
 from notifications.models import AlertChoice, OutgoingMail
-from streams import live
 from streams.models import Byline, Entry, Follow, Membership
 
 logger = logging.getLogger(__name__)
@@ -311,7 +311,7 @@ def account_delete(*, user: User) -> None:
     files: list[str] = []
     if profile is not None:
         # update() sends no signal: the streams showing these bylines change for readers.
-        live.streams_bylined_changed(profile.pk)
+        versions.streams_bylined_changed(profile.pk)
         Byline.objects.filter(profile=profile).update(profile=None, name=profile.display_name)
         files = _avatar_names(profile)
     _invitation_requests_of(user).delete()

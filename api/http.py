@@ -27,8 +27,9 @@ from django.utils.http import parse_etags
 from accounts.models import User
 from api.models import ApiToken
 from api.services import api_token_authenticate
+from live.updates import UPDATES_PRIVATE_CACHE_CONTROL
 from streams.models import reads_members_only
-from streams.views import PAGE_PUBLIC_CACHE_CONTROL, UPDATES_PRIVATE_CACHE_CONTROL
+from streams.views import PAGE_PUBLIC_CACHE_CONTROL
 
 # Public answers are cached like the stream pages; members' answers never by a shared cache.
 PUBLIC_CACHE_CONTROL = PAGE_PUBLIC_CACHE_CONTROL

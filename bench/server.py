@@ -82,12 +82,15 @@ def gunicorn(
     workers: int | None = None,
     extra_args: Sequence[str] = (),
     tls: ssl.SSLContext | None = None,
+    ready_path: str = "/robots.txt",
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Serve the site on 127.0.0.1:``port`` for the duration of the block, then stop it.
 
     Settings come from gunicorn.conf.py and ``env``; ``workers`` (else WEB_CONCURRENCY or the
     config's default) and ``extra_args`` override them. A site served over HTTPS (gunicorn's
     ``--certfile``/``--keyfile`` in ``extra_args``) is checked with the client context ``tls``.
+    It is up when ``ready_path`` answers 200 (behind a proxy that terminates TLS, /healthz:
+    production settings redirect other plain-HTTP requests).
     """
     command = [
         str(Path(PYTHON).with_name("gunicorn")),
@@ -112,7 +115,7 @@ def gunicorn(
             start_new_session=True,
         )
         try:
-            wait_until_up(process, port, log_path, tls)
+            wait_until_up(process, port, log_path, tls, ready_path)
             yield process
         finally:
             process.terminate()
@@ -129,15 +132,68 @@ def wait_until_up(
     port: int,
     log_path: Path,
     tls: ssl.SSLContext | None = None,
+    ready_path: str = "/robots.txt",
 ) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log_tail(log_path)}")
         try:
-            if http_status(port, "/robots.txt", tls) == 200:
+            if http_status(port, ready_path, tls) == 200:
                 return
         except OSError:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer in {STARTUP_TIMEOUT_S} s:\n{log_tail(log_path)}")
+
+
+def loopback_certificate(directory: Path) -> tuple[Path, Path, ssl.SSLContext, str]:
+    """A throwaway authority (its certificate in ``directory``/authority.pem, for curl's
+    --cacert) and a certificate for 127.0.0.1 signed by it; the client context that trusts it;
+    the certificate's public-key pin (base64 SHA-256 of its SPKI), which is how Chromium is
+    told to accept it and nothing else."""
+    import base64
+    import hashlib
+
+    import trustme
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    authority = trustme.CA()
+    authority.cert_pem.write_to_path(str(directory / "authority.pem"))
+    certificate = authority.issue_cert("127.0.0.1", "localhost")
+    cert_path, key_path = directory / "site.pem", directory / "site.key"
+    certificate.cert_chain_pems[0].write_to_path(str(cert_path))
+    certificate.private_key_pem.write_to_path(str(key_path))
+    client = ssl.create_default_context()
+    authority.configure_trust(client)
+    public_key = x509.load_pem_x509_certificate(certificate.cert_chain_pems[0].bytes()).public_key()
+    spki = public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    pin = base64.b64encode(hashlib.sha256(spki).digest()).decode()
+    return cert_path, key_path, client, pin
+
+
+@contextmanager
+def fresh_postgres_database(server_url: str, name: str) -> Iterator[str]:
+    """An empty PostgreSQL database ``name`` on the server of ``server_url`` (dropped first if
+    a previous run left it), its URL for the block, dropped after it."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg2
+    from psycopg2 import sql
+
+    parts = urlsplit(server_url)
+    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    admin.autocommit = True
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute(drop)
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        yield urlunsplit(parts._replace(path=f"/{name}"))
+        with admin.cursor() as cursor:
+            cursor.execute(drop)
+    finally:
+        admin.close()

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "pressimus",
     "accounts",
     "streams",
+    "live",
     "invitations",
     "api",
     "notifications",
@@ -377,8 +378,12 @@ STREAM_PAGE_SIZE = env.int("STREAM_PAGE_SIZE", default=20)
 # all readers at once (a kill switch under load).
 LIVE_POLL_INTERVAL_MS = env.int("LIVE_POLL_INTERVAL_MS", default=5000)
 # How long a web process answers an unchanged poll (or an anonymous stream page) from its own
-# memory before asking the shared cache again; 0 turns it off (see streams.live).
+# memory before asking the shared cache again; 0 turns it off (see live.versions).
 LIVE_MEMO_MS = env.int("LIVE_MEMO_MS", default=1000)
+# The push engine's publishing address (Pushpin's HTTP publish API, e.g. http://pushpin:5561):
+# when set, stream pages also listen on /streams/<slug>/events/ (routed to the engine by the
+# proxy) and every change is announced there the moment it commits. Empty: pages poll.
+PUSH_URL = env.str("PUSH_URL", default="")
 
 # The public API (api/): requests per client (a token, a signed-in member, else an address)
 # per window, as "N/s", "N/m" or "N/h"; past it, 429 with Retry-After. Counted in CACHE_URL.

@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("invitations.urls")),
     path("", include("accounts.urls")),
+    path("", include("live.urls")),
     path("", include("streams.urls")),
     path("", include("notifications.urls")),
     path("", include("api.urls")),

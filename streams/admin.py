@@ -700,8 +700,20 @@ class BlockInline(PublisherScopedInline, admin.StackedInline):
         )
 
 
+class NamedRowsFormSet(BaseInlineFormSet):
+    """A table's fields say what they are: a screen reader on a row hears the field's name,
+    which the admin's tabular inline shows only as a column heading."""
+
+    def add_fields(self, form, index) -> None:
+        super().add_fields(form, index)
+        row = "new row" if index is None else f"row {index + 1}"
+        for field in form.fields.values():
+            field.widget.attrs.setdefault("aria-label", f"{field.label}, {row}")
+
+
 class BylineInline(PublisherScopedInline, admin.TabularInline):
     model = Byline
+    formset = NamedRowsFormSet
     extra = 0
     autocomplete_fields = ["profile"]
     fields = ["position", "profile", "name"]
@@ -754,6 +766,16 @@ class EntryAdmin(PublisherScopedAdmin, VersionAdmin):
         # The action buttons (submit_line.html), here rather than in change_form.html: the
         # revision and recover forms render the same buttons from reversion's templates.
         css = {"all": ["css/admin-entry.css"]}
+        js = ["js/admin-labels.js"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(getattr(field, "widget", None), forms.SplitDateTimeWidget):
+            # The admin's label points at neither box of a date and time: each names itself.
+            date, time = field.widget.widgets
+            date.attrs["aria-label"] = f"{field.label}: date"
+            time.attrs["aria-label"] = f"{field.label}: time"
+        return field
 
     # Permissions ----------------------------------------------------------------------
 

@@ -6,8 +6,7 @@ class StreamsConfig(AppConfig):
     verbose_name = "Press streams"
 
     def ready(self) -> None:
-        # Importing live connects the receivers that bump stream versions.
-        from streams import live, search, social_cards  # noqa: F401
+        from streams import search, social_cards
 
         search.connect_receivers()
         social_cards.connect_receivers()

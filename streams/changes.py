@@ -36,9 +36,9 @@ from django.utils.safestring import SafeString, mark_safe
 from reversion.models import Revision, Version
 from reversion.signals import post_revision_commit
 
+from live import versions as live_versions
 from pressimus.lib.html import clean_html, html_to_text, strip_control_characters
 from pressimus.lib.oembed import PROVIDER_CHOICES
-from streams import live
 from streams.models import ORIGINAL_LANGUAGES, Block, Byline, Entry, Source, normalised_domain
 
 # Kept out of versions: the save counter is the database's (a revert must never set it back,
@@ -154,7 +154,7 @@ def entry_history_catch_up(*, entry_id: int) -> None:
 
 
 def _entries_history_recorded(sender, revision: Revision, versions, **kwargs) -> None:
-    # Keeps a denormalised date, as streams.live keeps versions: a stream page tells which
+    # Keeps a denormalised date, as live.versions keeps versions: a stream page tells which
     # entries offer "What changed" from its own rows, without a query per entry.
     entry_type = ContentType.objects.get_for_model(Entry)
     for version in versions:
@@ -170,7 +170,7 @@ def _entries_history_recorded(sender, revision: Revision, versions, **kwargs) ->
         if changed:
             fields = _fields(version.format, version.serialized_data) or {}
             if isinstance(fields.get("stream"), int):
-                live.stream_changed(fields["stream"])
+                live_versions.stream_changed(fields["stream"])
 
 
 post_revision_commit.connect(_entries_history_recorded, dispatch_uid="changes_entry_history")

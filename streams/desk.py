@@ -28,9 +28,10 @@ from django.urls import reverse
 from django.utils.html import linebreaks
 
 from accounts.models import Profile
+from live import versions
 from pressimus.lib.fields import RICH_TEXT_MAX_LENGTH, PlainCharFormField
 from pressimus.lib.images import validate_entry_image
-from streams import live, services
+from streams import services
 from streams.admin_scoping import (
     byline_profiles_for,
     entries_for,
@@ -368,7 +369,7 @@ def desk_sections(request: HttpRequest, stream: Stream) -> dict:
         "queue": queue,
         "drafts": drafts,
         "editor": editor,
-        "version": live.stream_version(stream.pk),
+        "version": versions.stream_version(stream.pk),
     }
 
 
@@ -650,7 +651,7 @@ class DeskViews:
         version the page holds (``?v=``); 204 and no query otherwise."""
         stream = self.stream(request, object_id)
         held = request.GET.get("v", "")
-        if held.isdigit() and int(held) == live.stream_version(stream.pk):
+        if held.isdigit() and int(held) == versions.stream_version(stream.pk):
             return HttpResponse(status=204)
         context = {"stream": stream, **desk_sections(request, stream)}
         html = render_to_string("admin/streams/desk.html#sections", context, request=request)

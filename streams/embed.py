@@ -10,10 +10,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.clickjacking import xframe_options_exempt
 
-from streams import live
+from live import versions
+from live.updates import events_url_for, updates_url_for
 from streams.models import Stream
 from streams.paging import Cursor
-from streams.views import updates_url_for
 
 EMBED_ENTRIES = 20
 EMBED_HEIGHT = 600
@@ -30,7 +30,7 @@ def stream_embed(request: HttpRequest, slug: str) -> HttpResponse:
     # The newsroom's times, as anonymous readers get them: times.js shows the device's.
     timezone.activate(stream.publisher.zone)
     # Read before the entries, as on the stream page: the script then misses no change.
-    version = live.stream_version(stream.pk)
+    version = versions.stream_version(stream.pk)
     entries = list(stream.entries.published().newest_first().for_display()[:EMBED_ENTRIES])
     cursor = Cursor.of(entries[0]) if entries else None
     return render(
@@ -41,6 +41,7 @@ def stream_embed(request: HttpRequest, slug: str) -> HttpResponse:
             "publisher": stream.publisher,
             "entries": entries,
             "updates_url": updates_url_for(stream, cursor, version),
+            "events_url": events_url_for(stream),
         },
     )
 

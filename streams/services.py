@@ -18,10 +18,11 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 
 from accounts.models import Profile
+from live import versions
 from pressimus.lib import oembed
 from pressimus.lib.fields import one_line
 from pressimus.lib.images import entry_image_renditions, random_stem
-from streams import changes, live, search
+from streams import changes, search
 from streams.models import (
     Block,
     Byline,
@@ -525,7 +526,7 @@ def sources_merge(*, keep: Source, duplicates: Iterable[Source]) -> int:
     moved = Block.objects.filter(source__in=duplicates).update(source=keep)
     # update() sends no signal: the streams now quoting ``keep`` changed for readers, and
     # the moved quotes' entries are found under its name.
-    live.streams_quoting_changed(keep.pk)
+    versions.streams_quoting_changed(keep.pk)
     search.entries_quoting_changed(keep.pk)
     home_page = keep.home_page or next((d.home_page for d in duplicates if d.home_page), "")
     description = keep.description or next((d.description for d in duplicates if d.description), "")

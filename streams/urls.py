@@ -20,7 +20,6 @@ urlpatterns = [
     path(
         "streams/<slug:slug>/entries/<int:pk>/preview/", views.entry_preview, name="entry_preview"
     ),
-    path("streams/<slug:slug>/updates/", views.stream_updates, name="updates"),
     path("streams/<slug:slug>/card.png", views.stream_card, name="stream_card"),
     path("streams/<slug:slug>/entries/<int:pk>/card.png", views.entry_card, name="entry_card"),
     path("sources/<slug:slug>/", views.source_detail, name="source"),

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -11,22 +8,21 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.admin_mfa import back_office_page
 from accounts.models import User
+from live import updates, versions
 from pressimus.lib.zones import known_zone
-from streams import changes, live, services, social_cards
+from streams import changes, services, social_cards
 from streams.admin_scoping import entries_for
 from streams.models import (
     ENTRY_DISPLAY_PREFETCHES,
@@ -35,9 +31,8 @@ from streams.models import (
     Publisher,
     Source,
     Stream,
-    reads_members_only,
 )
-from streams.paging import Cursor, cursor_from_request, page_from_request, wants_oldest_first
+from streams.paging import Cursor, page_from_request, wants_oldest_first
 from streams.search import (
     PAGE_SIZE,
     SearchForm,
@@ -46,17 +41,9 @@ from streams.search import (
     uses_full_text,
 )
 
-UPDATES_WATCHED = 50
-ANSWER_TIMEOUT = 600
-LIVE_EDIT_MARGIN = timedelta(minutes=2)
-# Short enough for a live page; long enough for a CDN to absorb the polling.
-UPDATES_PUBLIC_CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30, stale-if-error=300"
-# No shared cache may keep a members-only answer and hand it to the next reader.
-UPDATES_PRIVATE_CACHE_CONTROL = "private, max-age=0"
 # The anonymous stream page, kept per version; short, as its entries show their age.
 PAGE_TIMEOUT = 60
 PAGE_PUBLIC_CACHE_CONTROL = "public, max-age=5, stale-while-revalidate=30"
-UPDATES_MAX_ENTRIES = 50
 MEMBER_HOME_STREAMS = 8
 MEMBERS_ONLY_MESSAGE = (
     "This stream is for members: sign in to read it. Pressimus accounts are by invitation."
@@ -69,13 +56,6 @@ def _in_the_newsrooms_time(request: HttpRequest, publisher: Publisher) -> None:
     user = request.user
     if not (user.is_authenticated and known_zone(user.time_zone)):
         timezone.activate(publisher.zone)
-
-
-def updates_url_for(stream: Stream, cursor: Cursor | None, version: int) -> str:
-    """The updates endpoint's URL for a reader who has seen up to ``cursor`` at ``version``."""
-    url = reverse("streams:updates", kwargs={"slug": stream.slug})
-    query = {"after": cursor.encode()} if cursor else {}
-    return f"{url}?{urlencode({**query, 'v': version})}"
 
 
 def _private_if_members_only(response: HttpResponse, stream: Stream) -> HttpResponse:
@@ -161,7 +141,7 @@ def _anonymous_page_name(request: HttpRequest) -> str | None:
         return None
     query = request.GET
     # The order as the page reads it: a made-up ?order= value is the same page, not another.
-    return _kept_name(
+    return versions.kept_name(
         "page",
         request.scheme,
         request.get_host(),
@@ -181,12 +161,12 @@ def _anonymous_page_response(response: HttpResponse) -> HttpResponse:
 def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page_name = _anonymous_page_name(request)
     if page_name is not None:
-        kept = live.kept(slug, page_name)
+        kept = versions.kept(slug, page_name)
         if kept is not None:
             return _anonymous_page_response(HttpResponse(kept["body"]))
     # Read before the stream, so that a page kept under the meta's version was rendered
     # from rows at least as new; the meta also says when a scheduled entry comes due.
-    meta = live.stream_meta(slug) if page_name else None
+    meta = versions.stream_meta(slug) if page_name else None
     stream = get_object_or_404(
         Stream.objects.visible_to(request.user).with_publisher().with_follow_state(request.user),
         slug=slug,
@@ -198,7 +178,7 @@ def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
     visible = stream.entries.published()
     oldest_first = wants_oldest_first(request)
     # Read before the entries: the page's script then never misses a change after it.
-    version = meta["version"] if meta else live.stream_version(stream.pk)
+    version = meta["version"] if meta else versions.stream_version(stream.pk)
     page = page_from_request(request, visible, oldest_first=oldest_first)
     pinned = list(visible.filter(pinned=True).newest_first()) if page.is_first else []
     # One prefetch for pinned and paged entries together keeps the query count constant.
@@ -215,12 +195,15 @@ def stream_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "publisher": stream.publisher,
             "pinned": pinned,
             "page": page,
-            "updates_url": updates_url_for(stream, Cursor.of(newest) if newest else None, version),
+            "events_url": updates.events_url_for(stream),
+            "updates_url": updates.updates_url_for(
+                stream, Cursor.of(newest) if newest else None, version
+            ),
             "live_updates": _live_updates(request),
         },
     )
     if meta is not None and meta["id"] == stream.pk and _keepable(request, response):
-        live.keep(meta, page_name, {"body": response.content}, PAGE_TIMEOUT)
+        versions.keep(meta, page_name, {"body": response.content}, PAGE_TIMEOUT)
         return _anonymous_page_response(response)
     return _private_if_members_only(response, stream)
 
@@ -290,142 +273,6 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     quoting = Entry.objects.listed_for(request.user).quoting(source)
     page = page_from_request(request, quoting, for_display=True)
     return render(request, "streams/source_detail.html", {"source": source, "page": page})
-
-
-def _client_version(request: HttpRequest) -> int | None:
-    """The version the reader's page holds (``?v=``); a malformed one is a 404."""
-    raw = request.GET.get("v")
-    if raw is None:
-        return None
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        raise Http404("That update link is malformed.")
-    return int(raw)
-
-
-def _kept_name(kind: str, *parts: str) -> str:
-    """A short cache-safe name for an answer kept per request parameters."""
-    return f"{kind}:{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()[:32]}"
-
-
-def _updates_response(request: HttpRequest, kept: dict) -> HttpResponse:
-    etag = kept["etag"]
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponse(status=304)
-    else:
-        response = HttpResponse(kept["body"], content_type="application/json")
-    response["ETag"] = etag
-    response["Cache-Control"] = (
-        UPDATES_PRIVATE_CACHE_CONTROL if kept["members_only"] else UPDATES_PUBLIC_CACHE_CONTROL
-    )
-    return response
-
-
-def stream_updates(request: HttpRequest, slug: str) -> HttpResponse:
-    """New entries since the reader's cursor as rendered HTML, what changed, where to ask next.
-
-    An unchanged stream is answered from the cache without a query, in one round trip:
-    the answer is kept with the stream's content version, which every change moves on.
-    """
-    name = _kept_name("updates", request.GET.get("after", ""), request.GET.get("v", ""))
-    kept = live.kept(slug, name)
-    if kept is not None:
-        if kept["members_only"] and not reads_members_only(request.user):
-            raise Http404
-        return _updates_response(request, kept)
-    after = cursor_from_request(request, "after")
-    held = _client_version(request)
-    meta = live.stream_meta(slug)
-    if meta is None:
-        live.forget_slug(slug)
-        raise Http404
-    # A members-only stream is a plain 404 here for anonymous readers: a script polls
-    # this, and a redirect to an HTML sign-in page would help nobody.
-    if meta["members_only"] and not reads_members_only(request.user):
-        raise Http404
-    body = json.dumps(_updates_answer(meta, after, held), cls=DjangoJSONEncoder).encode()
-    kept = {
-        "body": body,
-        "etag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
-        "members_only": meta["members_only"],
-    }
-    live.keep(meta, name, kept, ANSWER_TIMEOUT)
-    return _updates_response(request, kept)
-
-
-def _updates_answer(meta: dict, after: Cursor | None, held: int | None) -> dict:
-    # Shared by every reader of the stream, so in the newsroom's zone, whoever asked first:
-    # each page's script shows its reader's zone.
-    zone = Publisher(time_zone=meta.get("time_zone", "")).zone
-    with timezone.override(zone):
-        return _updates_answer_in_zone(meta, after, held)
-
-
-def _updates_answer_in_zone(meta: dict, after: Cursor | None, held: int | None) -> dict:
-    # All the entry template needs of its stream is in the cached facts: no query for it.
-    stream = Stream(
-        pk=meta["id"], slug=meta["slug"], visibility=meta["visibility"], status=meta["status"]
-    )
-    visible = stream.entries.published()
-    newer = visible.filter(after.newer_q()) if after is not None else visible
-    entries = list(newer.for_display().oldest_first()[:UPDATES_MAX_ENTRIES])
-    newest = entries[-1] if entries else None
-    recent = dict(visible.newest_first().values_list("id", "modified_at")[:UPDATES_WATCHED])
-    pinned = list(visible.filter(pinned=True).newest_first().values_list("id", flat=True))
-    changed: list[Entry] = []
-    removed: list[int] = []
-    pinned_changed: list[Entry] = []
-    if held is not None and held < meta["version"]:
-        # The version is a clock in milliseconds (see live.stream_version_bump); the
-        # margin covers transactions that saved a row before an earlier bump.
-        since = datetime.fromtimestamp(held / 1000, tz=UTC) - LIVE_EDIT_MARGIN
-        new_ids = {entry.pk for entry in entries}
-        changed_ids = [pk for pk, stamp in recent.items() if stamp >= since and pk not in new_ids]
-        if changed_ids:
-            changed = list(visible.filter(pk__in=changed_ids).for_display().newest_first())
-        # Pinning saves the entry, so a new or edited key event is among these, however old.
-        pinned_changed = list(
-            visible.filter(pinned=True, modified_at__gte=since).for_display().newest_first()
-        )
-        # Only entries readers may have seen: a draft or a schedule nobody has met yet is
-        # none of an anonymous poll's business, not even its id.
-        removed = list(
-            stream.entries.seen_by_readers()
-            .filter(modified_at__gte=since)
-            .exclude(pk__in=visible.values("pk"))
-            .values_list("id", flat=True)
-        )
-    # A new entry may come pinned (published so, or scheduled and now due): the key events
-    # need it too, however old its last save.
-    sent = {entry.pk for entry in pinned_changed}
-    pinned_changed += [entry for entry in entries if entry.pinned and entry.pk not in sent]
-    # Newest first, like the page they are added to; rendered by the page's own template.
-    html = render_to_string(
-        "streams/stream_detail.html#entry-items", {"entries": entries[::-1], "stream": stream}
-    )
-    return {
-        "count": len(entries),
-        "html": html.strip(),
-        "next": updates_url_for(stream, Cursor.of(newest) if newest else after, meta["version"]),
-        "interval": settings.LIVE_POLL_INTERVAL_MS,
-        "live": meta["live"],
-        "version": meta["version"],
-        "visible": {str(pk): stamp.isoformat() for pk, stamp in recent.items()},
-        "changed": [entry.pk for entry in changed],
-        "changed_html": _rendered_one_by_one("entry-items", changed, stream),
-        "removed": removed,
-        "pinned": pinned,
-        "pinned_html": _rendered_one_by_one("pinned-items", pinned_changed, stream),
-    }
-
-
-def _rendered_one_by_one(partial: str, entries: list[Entry], stream: Stream) -> dict[str, str]:
-    """Each entry's HTML by id, from the stream page's own partial, to replace it in place."""
-    return {
-        str(entry.pk): render_to_string(
-            f"streams/stream_detail.html#{partial}", {"entries": [entry], "stream": stream}
-        ).strip()
-        for entry in entries
-    }
 
 
 # Follows ---------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from django.core.cache import cache, caches
 from django.db import connections
 from django.test import Client
 
-from streams import live
+from live import versions as live
 from streams.models import Membership
 from tests import factories
 from tests.chromium import playwright_driver
@@ -32,6 +32,7 @@ def _no_search_refresh_left_over():
     yield
     for connection in connections.all(initialized_only=True):
         connection.__dict__.pop("search_pending_lookups", None)
+        connection.__dict__.pop("live_pending_lookups", None)
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-NGINX = (ROOT / "deploy" / "nginx.conf").read_text()
+NGINX = (ROOT / "deploy" / "nginx" / "pressimus.conf.template").read_text()
+ENTRYPOINT = (ROOT / "deploy" / "nginx" / "entrypoint.sh").read_text()
 
 
 def test_every_variable_the_web_replicas_get_is_documented_in_env_example():
@@ -72,11 +73,28 @@ def test_every_service_that_others_wait_for_has_a_health_check():
 
 
 def test_the_proxy_finds_replicas_added_or_recreated_after_it_started():
-    upstream = NGINX[NGINX.index("upstream pressimus_web") :]
-    upstream = upstream[: upstream.index("}")]
+    proxy = SERVICES["proxy"]
+    # Debian's nginx (1.22, with Nchan): its upstream reads "web" once, so the entrypoint
+    # watches the name and reloads nginx when the replicas' addresses change.
+    assert proxy["build"] == "deploy/nginx"
+    assert "server web:8000" in proxy["environment"]["PRESSIMUS_WEB_SERVERS"]
+    assert proxy["environment"]["PRESSIMUS_WATCH_HOST"] == "web"
+    assert "getent ahostsv4" in ENTRYPOINT
+    assert "-s reload" in ENTRYPOINT
 
-    assert "server web:8000 resolve" in upstream
-    assert "zone pressimus_web" in upstream
-    assert re.search(r"^resolver 127\.0\.0\.11 valid=\d+s", NGINX, re.M)
-    version = re.search(r"nginx:(\d+)\.(\d+)\.(\d+)", SERVICES["proxy"]["image"])
-    assert version and tuple(map(int, version.groups())) >= (1, 27, 3)
+
+def test_the_proxy_is_configured_by_the_files_it_mounts_and_nothing_else():
+    proxy = SERVICES["proxy"]
+    assert "./deploy/nginx:/etc/pressimus-nginx:ro" in proxy["volumes"]
+    # Every name the template leaves to the environment is given, and only those are filled.
+    wanted = set(re.findall(r"\$\{(PRESSIMUS_[A-Z_]+)\}", NGINX))
+    filled = set(re.findall(r"\$\{(PRESSIMUS_[A-Z_]+)\}", ENTRYPOINT.split("names=", 1)[1]))
+    assert wanted == filled
+    assert wanted <= set(proxy["environment"])
+
+
+def test_the_web_replicas_publish_to_the_push_engine_on_its_own_port():
+    assert SERVICES["web"]["environment"]["PUSH_URL"] == "http://proxy:8081"
+    assert SERVICES["proxy"]["environment"]["PRESSIMUS_PUBLISH_LISTEN"] == "8081"
+    # Only the readers' port is published to the host: nobody outside publishes.
+    assert SERVICES["proxy"]["ports"] == ["127.0.0.1:8000:8080"]

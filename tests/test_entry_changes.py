@@ -303,11 +303,18 @@ def test_members_only_changes_ask_anonymous_readers_to_sign_in(
 
 
 def test_a_very_long_entry_keeps_a_bounded_readable_diff(client, stream_a, editor_a):
-    words = " ".join(f"word{n}" for n in range(9000))
+    # 9000 words in three blocks: one block holds at most RICH_TEXT_MAX_LENGTH characters.
+    thirds = [" ".join(f"word{n}" for n in range(k, k + 3000)) for k in (0, 3000, 6000)]
     with frozen(T1):
-        entry = publish(stream_a, editor_a, text(words))
+        entry = publish(stream_a, editor_a, *(text(third) for third in thirds))
     with frozen(T2):
-        correct(entry, editor_a, text("CORRECTED " + words), note="A word added.")
+        correct(
+            entry,
+            editor_a,
+            text("CORRECTED " + thirds[0]),
+            *(text(third) for third in thirds[1:]),
+            note="A word added.",
+        )
         response = client.get(changes_url(entry))
 
     assert response.status_code == 200

@@ -1,12 +1,12 @@
-"""The per-stream content version (streams/live.py): every change readers see bumps it."""
+"""The per-stream content version (live/versions.py): every change readers see bumps it."""
 
 from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
 
+from live.versions import stream_changed, stream_version, stream_version_bump
 from streams import services
-from streams.live import stream_changed, stream_version, stream_version_bump
 from streams.models import Entry, Source
 from tests import factories
 from tests.fixtures_pages import draft_entry, person
@@ -187,7 +187,7 @@ def test_a_change_to_one_stream_leaves_the_others_alone(stream_a, stream_b):
 
 
 def test_a_byline_profile_that_changes_after_commit_bumps_the_streams_it_had(stream_a):
-    from streams.live import streams_bylined_changed
+    from live.versions import streams_bylined_changed
 
     profile = person(display_name="James Miller")
     factories.EntryFactory(stream=stream_a, bylines=[profile])
@@ -199,7 +199,7 @@ def test_a_byline_profile_that_changes_after_commit_bumps_the_streams_it_had(str
 
 
 def test_stream_meta_describes_a_shown_stream(stream_a):
-    from streams.live import stream_meta
+    from live.versions import stream_meta
 
     meta = stream_meta("syria")
 
@@ -217,7 +217,7 @@ def test_stream_meta_describes_a_shown_stream(stream_a):
 
 
 def test_stream_meta_knows_nothing_of_an_unknown_or_draft_stream(stream_a, publisher_a):
-    from streams.live import stream_meta
+    from live.versions import stream_meta
     from streams.models import Stream
 
     factories.StreamFactory(publisher=publisher_a, slug="unready", status=Stream.Status.DRAFT)
@@ -229,7 +229,7 @@ def test_stream_meta_knows_nothing_of_an_unknown_or_draft_stream(stream_a, publi
 def test_stream_meta_of_an_unchanged_stream_comes_from_the_cache(
     stream_a, django_assert_num_queries
 ):
-    from streams.live import stream_meta
+    from live.versions import stream_meta
 
     first = stream_meta("syria")
 
@@ -238,7 +238,7 @@ def test_stream_meta_of_an_unchanged_stream_comes_from_the_cache(
 
 
 def test_stream_meta_is_read_afresh_once_the_stream_changes(stream_a):
-    from streams.live import stream_meta
+    from live.versions import stream_meta
     from streams.models import Stream
 
     stream_meta("syria")
@@ -255,7 +255,7 @@ def test_a_scheduled_entry_coming_due_moves_the_version_exactly_when_it_is_due(
 ):
     from datetime import timedelta
 
-    from streams.live import stream_meta
+    from live.versions import stream_meta
     from tests.fixtures_pages import NOW, frozen, scheduled_entry
 
     due = NOW + timedelta(minutes=10)
@@ -277,13 +277,13 @@ def test_a_scheduled_entry_coming_due_moves_the_version_exactly_when_it_is_due(
 
 
 def _meta(stream, **changes) -> dict:
-    from streams.live import stream_meta
+    from live.versions import stream_meta
 
     return {**stream_meta(stream.slug), **changes}
 
 
 def test_a_kept_answer_is_found_while_the_stream_is_unchanged(stream_a):
-    from streams.live import keep, kept
+    from live.versions import keep, kept
 
     keep(_meta(stream_a), "page", {"body": "<p>kept</p>"}, 60)
 
@@ -293,7 +293,7 @@ def test_a_kept_answer_is_found_while_the_stream_is_unchanged(stream_a):
 
 
 def test_a_kept_answer_is_gone_once_the_stream_changes(stream_a):
-    from streams.live import keep, kept
+    from live.versions import keep, kept
 
     keep(_meta(stream_a), "page", {"body": "old"}, 60)
     stream_version_bump(stream_a.pk)
@@ -302,7 +302,7 @@ def test_a_kept_answer_is_gone_once_the_stream_changes(stream_a):
 
 
 def test_a_kept_answer_is_gone_when_its_version_is_lost_from_the_cache(stream_a):
-    from streams.live import _version_key, keep, kept
+    from live.versions import _version_key, keep, kept
 
     keep(_meta(stream_a), "page", {"body": "old"}, 60)
     cache.delete(_version_key(stream_a.pk))
@@ -311,7 +311,7 @@ def test_a_kept_answer_is_gone_when_its_version_is_lost_from_the_cache(stream_a)
 
 
 def test_a_kept_answer_never_serves_another_slug_of_the_same_stream(stream_a, monkeypatch):
-    from streams import live
+    from live import versions as live
 
     live.keep(_meta(stream_a), "page", {"body": "old"}, 60)
     monkeypatch.setitem(live._slug_ids, "renamed", stream_a.pk)
@@ -323,7 +323,7 @@ def test_a_kept_answer_never_serves_another_slug_of_the_same_stream(stream_a, mo
 def test_a_kept_answer_lasts_until_the_scheduled_entry_comes_due(stream_a):
     from datetime import timedelta
 
-    from streams.live import keep, kept
+    from live.versions import keep, kept
     from tests.fixtures_pages import NOW, frozen
 
     due = NOW + timedelta(minutes=10)
@@ -336,7 +336,7 @@ def test_a_kept_answer_lasts_until_the_scheduled_entry_comes_due(stream_a):
 
 
 def test_a_forgotten_slug_is_looked_up_afresh(stream_a):
-    from streams.live import forget_slug, keep, kept
+    from live.versions import forget_slug, keep, kept
 
     keep(_meta(stream_a), "page", {"body": "old"}, 60)
     forget_slug("syria")
@@ -345,7 +345,7 @@ def test_a_forgotten_slug_is_looked_up_afresh(stream_a):
 
 
 def test_the_slug_map_stays_bounded(stream_a, monkeypatch):
-    from streams import live
+    from live import versions as live
 
     monkeypatch.setattr(live, "_SLUG_IDS_MAX", 3)
     monkeypatch.setattr(live, "_slug_ids", {f"other-{n}": 1000 + n for n in range(3)})

@@ -1,10 +1,10 @@
-"""A web process remembers an unchanged poll's answer for LIVE_MEMO_MS (streams.live)."""
+"""A web process remembers an unchanged poll's answer for LIVE_MEMO_MS (live.versions)."""
 
 from __future__ import annotations
 
 import pytest
 
-from streams import live
+from live import versions as live
 from tests import factories
 from tests.fixtures_pages import minutes_ago, updates_url
 

@@ -448,7 +448,7 @@ def test_deleting_an_account_removes_every_invitation_request_under_its_addresse
 def test_deleting_an_account_moves_the_version_of_every_stream_it_is_bylined_in(
     member, stream_a, stream_b
 ):
-    from streams.live import stream_version
+    from live.versions import stream_version
 
     factories.EntryFactory(stream=stream_a, bylines=[member.profile])
     untouched = factories.StreamFactory(publisher=stream_b.publisher)

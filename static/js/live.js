@@ -2,13 +2,18 @@
 // in #entries' data-updates-url and applies what the server sends: new entries (at once or
 // behind a button, per data-live-updates), edits in place, removals, key events pinned and
 // unpinned. The server's answer carries the next URL and the interval, so it can slow every
-// reader down at once.
+// reader down at once. When the page also has data-events-url (push is on), it listens there
+// (Server-Sent Events): each event names the stream's new version, and the page asks for what
+// it has not seen at once, polling only as a safety net; if the connection drops, it polls
+// as before until the browser reconnects.
 (function () {
   "use strict";
   var list = document.getElementById("entries");
   if (!list || !list.dataset.updatesUrl || !window.fetch) return;
 
   var MAX_BACKOFF = 60000;
+  // While push is connected, a poll now and then only guards against a lost event.
+  var SAFETY_NET = 60000;
   var WATCHED = 50;
   var url = list.dataset.updatesUrl;
   var interval = 5000;
@@ -202,7 +207,22 @@
     if (data.next) url = data.next;
   }
 
+  var pushed = 0;
+  var pushing = false;
+  // Polls still due at the usual pace after (re)connecting: the first answer may come from an
+  // edge cache that kept it while the page was away, the next is fresh.
+  var catchingUp = 0;
+  var inFlight = false;
+  var again = false;
+
+  // The version the page holds, as its next updates URL says.
+  function heldVersion() {
+    var match = /[?&]v=(\d+)/.exec(url);
+    return match ? Number(match[1]) : 0;
+  }
+
   function delay() {
+    if (pushing && !failures && !catchingUp) return SAFETY_NET;
     var wait = failures ? Math.min(interval * Math.pow(2, failures), MAX_BACKOFF) : interval;
     // A tab nobody looks at need not be up to the second.
     return document.hidden ? wait * 4 : wait;
@@ -214,19 +234,82 @@
   }
 
   function poll() {
-    fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-cache" })
+    // One at a time: an event heard while a poll is out asks again once it is back.
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = true;
+    clearTimeout(timer);
+    var target = url;
+    // A version heard by push gets a URL of its own: the edge cache asks Django once for it,
+    // and every reader waiting for the same news shares that answer.
+    if (pushed > heldVersion()) target += (target.indexOf("?") === -1 ? "?" : "&") + "at=" + pushed;
+    fetch(target, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-cache" })
       .then(function (response) {
         if (!response.ok) throw new Error("HTTP " + response.status);
         return response.json();
       })
       .then(function (data) {
         failures = 0;
+        if (catchingUp) catchingUp -= 1;
         apply(data);
       })
       .catch(function () {
         failures += 1;
       })
-      .then(schedule);
+      .then(function () {
+        inFlight = false;
+        if (again) {
+          again = false;
+          poll();
+        } else {
+          schedule();
+        }
+      });
+  }
+
+  // How the page hears of news, for the curious and for the tests: "push" while the engine's
+  // connection is open, "polling" otherwise.
+  function hearingBy(how) {
+    list.dataset.liveHearing = how;
+  }
+
+  var RELISTEN = 30000;
+
+  function listen(eventsUrl) {
+    var source = new EventSource(eventsUrl);
+    function heard(event) {
+      var data;
+      try {
+        data = JSON.parse(event.data);
+      } catch (error) {
+        return;
+      }
+      if (typeof data.v !== "number") return;
+      if (data.v > pushed) pushed = data.v;
+      if (pushed > heldVersion()) poll();
+    }
+    // On every (re)connection the engine first sends the stream's newest announcement, and the
+    // page asks once for anything missed while it was away: however old its last event was.
+    source.addEventListener("open", function () {
+      pushing = true;
+      hearingBy("push");
+      catchingUp = 2;
+      poll();
+    });
+    source.addEventListener("change", heard);
+    source.addEventListener("error", function () {
+      // Polling at the usual pace until the browser reconnects on its own.
+      pushing = false;
+      hearingBy("polling");
+      if (!inFlight) schedule();
+      // Refused outright (an error status, not a dropped connection), the browser gives up
+      // for good: try again later, when the engine may be back.
+      if (source.readyState === EventSource.CLOSED) {
+        setTimeout(function () { listen(eventsUrl); }, RELISTEN);
+      }
+    });
   }
 
   document.addEventListener("visibilitychange", function () {
@@ -238,5 +321,7 @@
 
   // At once: the answer brings the interval the server wants, and anything published
   // while the page loaded.
+  hearingBy("polling");
   poll();
+  if (list.dataset.eventsUrl && window.EventSource) listen(list.dataset.eventsUrl);
 })();

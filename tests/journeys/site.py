@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import secrets
-import ssl
 import subprocess
 import sys
 import threading
@@ -26,12 +25,19 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import trustme
 from aiosmtpd.controller import Controller
 
-from bench.server import BASE_DIR, free_port, gunicorn, log_tail, reachable
+from bench.server import (
+    BASE_DIR,
+    free_port,
+    fresh_postgres_database,
+    gunicorn,
+    log_tail,
+    loopback_certificate,
+    reachable,
+)
 
 REDIS_URL = "redis://127.0.0.1:6379/13"
 MAIL_TIMEOUT_S = 15
@@ -130,26 +136,9 @@ def _database(directory: Path) -> Iterator[str]:
     if not test_url.startswith(("postgres://", "postgresql://", "pgsql://")):
         yield f"sqlite:///{directory / 'journeys.sqlite3'}"
         return
-    import psycopg2
-    from psycopg2 import sql
-
-    parts = urlsplit(test_url)
-    name = f"{parts.path.lstrip('/') or 'pressimus'}_journeys"
-    admin = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
-    admin.autocommit = True
-    try:
-        with admin.cursor() as cursor:
-            cursor.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        yield urlunsplit(parts._replace(path=f"/{name}"))
-        with admin.cursor() as cursor:
-            cursor.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-    finally:
-        admin.close()
+    name = f"{urlsplit(test_url).path.lstrip('/') or 'pressimus'}_journeys"
+    with fresh_postgres_database(test_url, name) as url:
+        yield url
 
 
 @contextmanager
@@ -175,31 +164,6 @@ def _cache() -> Iterator[tuple[str, int]]:
         if keys:
             client.delete(*keys)
         client.close()
-
-
-def _certificates(directory: Path) -> tuple[Path, Path, ssl.SSLContext, str]:
-    """A throwaway authority and a certificate for 127.0.0.1 signed by it; the client context
-    that trusts it; the certificate's public-key pin (base64 SHA-256 of its SPKI), which is
-    how Chromium is told to accept it and nothing else."""
-    import base64
-    import hashlib
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    authority = trustme.CA()
-    certificate = authority.issue_cert("127.0.0.1", "localhost")
-    cert_path, key_path = directory / "site.pem", directory / "site.key"
-    certificate.cert_chain_pems[0].write_to_path(str(cert_path))
-    certificate.private_key_pem.write_to_path(str(key_path))
-    client = ssl.create_default_context()
-    authority.configure_trust(client)
-    public_key = x509.load_pem_x509_certificate(certificate.cert_chain_pems[0].bytes()).public_key()
-    spki = public_key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    pin = base64.b64encode(hashlib.sha256(spki).digest()).decode()
-    return cert_path, key_path, client, pin
 
 
 @contextmanager
@@ -234,7 +198,7 @@ def production_site(directory: Path) -> Iterator[Site]:
         smtp_port = stack.enter_context(_smtp_server(mailbox))
         database_url = stack.enter_context(_database(directory))
         cache_url, workers = stack.enter_context(_cache())
-        cert_path, key_path, client_tls, pin = _certificates(directory)
+        cert_path, key_path, client_tls, pin = loopback_certificate(directory)
         port = free_port()
         env = {
             key: value

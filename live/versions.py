@@ -18,6 +18,7 @@ under a key that is already on its way out.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable, Iterable
 
@@ -29,6 +30,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import Profile
+from live import push
 from streams.models import Block, Byline, Entry, Source, Stream
 
 # Versions outlive any answer cached under them: a version lost to eviction comes back
@@ -78,9 +80,36 @@ def _after_commit(bump) -> None:
     transaction.on_commit(bump)
 
 
+# Saving an entry in the admin saves it, each block and each byline: each change adds its lookup
+# here and asks for a drain after commit; the first drain of a commit finds every stream
+# concerned and moves each on once (and announces it once to open pages), the others find
+# nothing left. A lookup added in a transaction that rolled back is drained with the next
+# commit: one more bump, never a missed one.
+def _pending_lookups() -> list[Callable[[], Iterable[int]]]:
+    # Kept on the database connection, hence per thread: threads never drain each other's.
+    connection = transaction.get_connection()
+    if not hasattr(connection, "live_pending_lookups"):
+        connection.live_pending_lookups = []
+    return connection.live_pending_lookups
+
+
+def _drain() -> None:
+    lookups = _pending_lookups()
+    if not lookups:
+        return
+    taken = lookups[:]
+    lookups.clear()
+    stream_ids = sorted({pk for lookup in taken for pk in lookup() if pk is not None})
+    bumped = {stream_id: stream_version_bump(stream_id) for stream_id in stream_ids}
+    if push.is_on() and bumped:
+        slugs = dict(Stream.objects.filter(pk__in=bumped).values_list("pk", "slug"))
+        push.announce({slugs[pk]: version for pk, version in bumped.items() if pk in slugs})
+
+
 def _bump_after_commit(stream_ids: Callable[[], Iterable[int]]) -> None:
     """Once the transaction commits, find the streams concerned and bump each once."""
-    _after_commit(lambda: [stream_version_bump(pk) for pk in set(stream_ids())])
+    _pending_lookups().append(stream_ids)
+    _after_commit(_drain)
 
 
 def _stream_ids_of_entries(**lookup) -> list[int]:
@@ -229,6 +258,11 @@ def _still_current(answer: dict) -> dict | None:
         # A scheduled entry came due: the slow path bumps the version (stream_meta).
         return None
     return answer
+
+
+def kept_name(kind: str, *parts: str) -> str:
+    """A short cache-safe name for an answer kept per request parameters."""
+    return f"{kind}:{hashlib.sha256(chr(0).join(parts).encode()).hexdigest()[:32]}"
 
 
 def _kept_key(stream_id: int, name: str) -> str:

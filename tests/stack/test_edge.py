@@ -1,0 +1,161 @@
+"""The edge cache in front of Django: it answers the anonymous readers' repeated requests, never
+hands one reader's page to another, keeps members-only answers out, and does not hold news back
+longer than one poll interval."""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.server import reachable
+from tests.stack.conftest import (
+    BASE_DIR,
+    MEMBER,
+    MEMBERS_STREAM,
+    PUBLIC_STREAM,
+    fetch,
+    open_directory,
+    publish,
+    wait_for,
+)
+
+POLL_INTERVAL_S = 5
+
+
+def _cache(headers) -> str:
+    return headers.get("X-Cache-Status", "")
+
+
+def _updates_path(stack, slug: str) -> str:
+    """The updates URL a freshly opened page of the stream polls."""
+    status, _, body = fetch(stack, f"/streams/{slug}/")
+    assert status == 200
+    found = re.search(r'data-updates-url="([^"]+)"', body)
+    assert found, "no data-updates-url on the stream page"
+    return found.group(1).replace("&amp;", "&")
+
+
+def test_an_anonymous_readers_repeated_requests_are_answered_by_the_edge(stack):
+    path = _updates_path(stack, PUBLIC_STREAM)
+    first = fetch(stack, path, accept="application/json")
+    second = fetch(stack, path, accept="application/json")
+    assert first[0] == second[0] == 200
+    assert _cache(second[1]) == "HIT", dict(second[1])
+    assert json.loads(second[2]) == json.loads(first[2])
+
+
+def test_a_signed_in_readers_pages_bypass_the_edge_and_never_reach_another(stack, member):
+    cookies = {cookie["name"]: cookie["value"] for cookie in member.context.cookies()}
+    session = f"__Host-sessionid={cookies['__Host-sessionid']}"
+    for _ in range(2):
+        status, headers, body = fetch(stack, f"/streams/{PUBLIC_STREAM}/", cookie=session)
+        assert status == 200
+        assert _cache(headers) == "BYPASS"
+        assert "account-menu__toggle" in body
+    # The anonymous reader after them gets the anonymous page, cached or not.
+    status, headers, body = fetch(stack, f"/streams/{PUBLIC_STREAM}/")
+    assert status == 200
+    assert "account-menu__toggle" not in body
+    assert MEMBER not in body
+
+
+def test_members_only_answers_never_enter_the_edge(stack, member):
+    member.goto(f"{stack.url}/streams/{MEMBERS_STREAM}/")
+    assert member.locator("h1").inner_text()
+    cookies = {cookie["name"]: cookie["value"] for cookie in member.context.cookies()}
+    session = f"__Host-sessionid={cookies['__Host-sessionid']}"
+    page = fetch(stack, f"/streams/{MEMBERS_STREAM}/", cookie=session)
+    assert page[0] == 200
+    updates = re.search(r'data-updates-url="([^"]+)"', page[2]).group(1).replace("&amp;", "&")
+    for _ in range(2):
+        assert fetch(stack, updates, cookie=session, accept="application/json")[0] == 200
+
+    # Whatever the member was given, an anonymous reader asking the same URLs is refused by
+    # Django each time: nothing of it was kept at the edge.
+    for path in (f"/streams/{MEMBERS_STREAM}/", updates):
+        for _ in range(2):
+            status, headers, body = fetch(stack, path, accept="application/json")
+            # The page sends them to sign in; its updates do not exist for them.
+            if path == updates:
+                assert status == 404, (path, status)
+            else:
+                assert status == 302 and "/accounts/login/" in headers["Location"], status
+            assert _cache(headers) != "HIT"
+            assert "figures behind the budget" not in body
+
+
+def test_a_cached_nothing_new_answer_outlives_a_publish_by_at_most_one_interval(stack):
+    path = _updates_path(stack, PUBLIC_STREAM)
+    fetch(stack, path, accept="application/json")
+    assert _cache(fetch(stack, path, accept="application/json")[1]) == "HIT"
+
+    published = publish(stack, PUBLIC_STREAM, "News the edge must not hold back")
+
+    def brought() -> bool:
+        status, _, body = fetch(stack, path, accept="application/json")
+        return status == 200 and str(published.entry_id) in (json.loads(body).get("html") or "")
+
+    wait_for(brought, timeout=POLL_INTERVAL_S + 1, what="the poll answer with the new entry")
+    print(f"publish → in the cached poll's answer: {time.time() - published.at:.2f} s")
+
+
+def test_the_stack_script_starts_and_stops_leaving_nothing_behind():
+    """`make stack` as an operator runs it: up, answering, then Ctrl+C and nothing left."""
+    with open_directory() as directory:
+        _start_and_stop(directory / "stack")
+
+
+def _start_and_stop(directory: Path) -> None:
+    command = [sys.executable, "deploy/stack.py", "--port", "0", "--directory", str(directory)]
+    process = subprocess.Popen(
+        command, cwd=BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            if line.startswith("stack: "):
+                break
+        assert lines and lines[-1].startswith("stack: https://127.0.0.1:"), "".join(lines)
+        url = lines[-1].split()[1]
+        pids = _children(process.pid)
+        assert len(pids) >= 5, pids  # nginx, two gunicorn masters, their workers, the worker
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    alive = [pid for pid in pids if _alive(pid)]
+    assert alive == [], f"left running: {alive}"
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    assert not reachable("127.0.0.1", port)
+
+
+def _children(pid: int) -> list[int]:
+    """Every process below ``pid``, from /proc."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
