@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -104,10 +104,22 @@ def gunicorn(
         *extra_args,
         "pressimus.wsgi",
     ]
+    with background(command, env, log_path) as process:
+        wait_until_up(process, port, log_path, tls, ready_path)
+        yield process
+
+
+@contextmanager
+def background(
+    command: Sequence[str], env: dict[str, str], log_path: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``command`` from the project's directory, its output in ``log_path``, until the block
+    ends; then stop it (SIGTERM, then SIGKILL after 15 s) with every process it started."""
     with log_path.open("wb") as log:
-        # Its own session, so a Ctrl-C aimed at the caller reaches it only through the finally.
+        # Its own session, so a Ctrl-C aimed at the caller reaches it only through the finally,
+        # and its children (gunicorn's workers, a job's work horse) can be found as its group.
         process = subprocess.Popen(
-            command,
+            list(command),
             cwd=BASE_DIR,
             env=env,
             stdout=log,
@@ -115,16 +127,14 @@ def gunicorn(
             start_new_session=True,
         )
         try:
-            wait_until_up(process, port, log_path, tls, ready_path)
             yield process
         finally:
             process.terminate()
-            try:
+            with suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                # The group the caller started (its own session): the master and its workers.
+            with suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
+            process.wait(timeout=5)
 
 
 def wait_until_up(

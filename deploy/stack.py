@@ -33,6 +33,7 @@ if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
 from bench.server import (  # noqa: E402
+    background,
     free_port,
     fresh_postgres_database,
     gunicorn,
@@ -170,29 +171,6 @@ def _redis_urls() -> Iterator[tuple[str, str]]:
         queue.close()
 
 
-@contextmanager
-def _process(command: list[str], env: dict[str, str], log_path: Path) -> Iterator[None]:
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield
-        finally:
-            process.terminate()
-            with suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=15)
-            # A job's work horse is a child of its own: none outlives the worker.
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=5)
-
-
 def _web_env(directory: Path, *, database_url: str, cache_url: str, queue_url: str, url: str,
              publish_port: int, extra: dict[str, str]) -> dict[str, str]:  # fmt: skip
     env = {key: value for key, value in os.environ.items() if key not in TEST_ONLY_VARIABLES}
@@ -287,7 +265,7 @@ def running_stack(
             stack.enter_context(gunicorn(web_env, web_port, log_path, ready_path="/healthz"))
         worker = [sys.executable, "manage.py", "rqworker", "--with-scheduler"]
         worker += ["--job-class", "django_tasks_rq.Job", "default"]
-        stack.enter_context(_process(worker, web_env, directory / "worker.log"))
+        stack.enter_context(background(worker, web_env, directory / "worker.log"))
         stack.callback(site.stop_proxy)
         site.start_proxy()
         yield site

@@ -5,8 +5,9 @@ The real-time engine is Nchan, a module of the nginx that already fronts the sit
 ``/streams/<slug>/events/``, asks Django whether each reader may listen
 (``live.views.stream_events``, as an ``nchan_authorize_request``), and relays what Django
 publishes to the stream's channel. After a change commits, ``announce`` publishes the stream's
-new version there once; Nchan keeps the newest message and hands it to every page that
-(re)connects, so a page that missed events catches up at once.
+new version there once; Nchan keeps the newest message for a page that reconnects with an
+older Last-Event-ID, and every page asks the updates endpoint as it (re)connects, so a page
+that missed events catches up at once.
 
 An event carries only the version: each page then asks the updates endpoint for what it has not
 seen, exactly as a poll does (through the edge cache, which folds the readers' identical

@@ -8,7 +8,8 @@ from datetime import datetime
 from html.parser import HTMLParser
 
 _ENTRY_ID = re.compile(r'<article\b[^>]*?\bdata-entry-id="(\d+)"')
-_TIME = re.compile(r'<time\s+datetime="([^"]+)"')
+# The publish time leads each entry (includes/entry_time.html); a correction's time comes later.
+_TIME = re.compile(r'<time\s+class="clock"\s+datetime="([^"]+)"')
 _UPDATES_URL = re.compile(r'\bdata-updates-url="([^"]+)"')
 
 

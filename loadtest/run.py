@@ -99,6 +99,12 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--fault", choices=["db-restart"], help="restart PostgreSQL mid-run")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--mode",
+        choices=["default", "stack"],
+        default="default",
+        help="stack: nginx, Nchan and two replicas under 100 000 readers (loadtest/stack.py)",
+    )
     return parser.parse_args()
 
 
@@ -533,6 +539,14 @@ def stop_on_signal(signum: int, frame: object) -> None:
 
 
 def main() -> int:
+    # `make loadtest MODE=stack`: the production shape under a big audience (loadtest/stack.py).
+    mode = argparse.ArgumentParser(add_help=False)
+    mode.add_argument("--mode", choices=["default", "stack"], default="default")
+    chosen, rest = mode.parse_known_args()
+    if chosen.mode == "stack":
+        from loadtest import stack
+
+        return stack.main(rest)
     args = parse_args()
     signal.signal(signal.SIGTERM, stop_on_signal)
     signal.signal(signal.SIGALRM, stop_on_signal)

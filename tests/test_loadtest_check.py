@@ -74,11 +74,14 @@ def test_percentile_of_nothing_is_nan_and_of_nonsense_an_error():
 
 FRAGMENT = """
 <article class="entry" id="entry-12" data-entry-id="12" aria-labelledby="entry-12-title">
-  <a class="entry__time" href="/s/x/entries/12/"><time datetime="2026-01-02T10:00:01.250000+00:00"
-  title="">now</time></a><blockquote><article data-entry-id="x">not an entry</article></blockquote>
+  <a class="entry__time" href="/s/x/entries/12/"><time class="clock"
+  datetime="2026-01-02T10:00:01.250000+00:00" data-when>10:00</time></a>
+  <blockquote><article data-entry-id="x">not an entry</article></blockquote>
 </article>
-<article class="entry entry--pinned" id="entry-11" data-entry-id="11"><time
-  datetime="2026-01-02T10:00:00+00:00">now</time></article>
+<article class="entry entry--pinned" id="entry-11" data-entry-id="11">
+  <p class="entry__correction"><strong>Updated <time datetime="2026-01-02T11:00:00+00:00">11:00
+  </time></strong> first, in this fragment: a correction's time is not the publish time</p>
+  <time class="clock" datetime="2026-01-02T10:00:00+00:00" data-when>10:00</time></article>
 """
 
 

@@ -31,6 +31,7 @@ from aiosmtpd.controller import Controller
 
 from bench.server import (
     BASE_DIR,
+    background,
     free_port,
     fresh_postgres_database,
     gunicorn,
@@ -170,24 +171,9 @@ def _cache() -> Iterator[tuple[str, int]]:
 def _task_worker(env: dict[str, str], log_path: Path) -> Iterator[None]:
     """The task queue's worker beside the web processes, as production runs one: the mail
     a person waits for (an acknowledgement, a password reset) leaves through it."""
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2"],
-            cwd=BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            yield
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.2"]
+    with background(command, env, log_path):
+        yield
 
 
 @contextmanager
