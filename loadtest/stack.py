@@ -55,6 +55,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
+from bench.procs import CLOCK_TICKS, stat_fields  # noqa: E402
 from deploy.stack import (  # noqa: E402
     WEB_REPLICAS,
     WORKERS_PER_REPLICA,
@@ -168,23 +169,12 @@ def missing_tools() -> list[str]:
 
 # --- processes: CPU and memory from /proc ------------------------------------------------------
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _stat_fields(pid: int) -> list[str] | None:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # After "(comm)": state is field 3, so field n is at index n - 3.
-    return text[text.rindex(")") + 2 :].split()
-
 
 def cpu_seconds(pids: Iterable[int]) -> float:
     """User and system CPU of the processes and of their children they reaped."""
     total = 0
     for pid in pids:
-        fields = _stat_fields(pid)
+        fields = stat_fields(pid)
         if fields is not None:
             total += sum(int(value) for value in fields[11:15])
     return total / CLOCK_TICKS
@@ -195,7 +185,7 @@ def all_pids() -> list[int]:
 
 
 def parent_of(pid: int) -> int | None:
-    fields = _stat_fields(pid)
+    fields = stat_fields(pid)
     return int(fields[1]) if fields else None
 
 

@@ -97,6 +97,14 @@ def test_without_an_engine_nothing_is_sent_and_pages_only_poll(settings, client,
     assert client.get("/streams/syria/events/").status_code == 404
 
 
+def test_without_an_engine_a_change_costs_no_query_for_push(
+    settings, stream_a, django_assert_num_queries
+):
+    settings.PUSH_URL = ""
+    with django_assert_num_queries(0):
+        live.stream_changed(stream_a.pk)
+
+
 def test_with_an_engine_the_stream_page_and_embed_name_the_events_url(engine, client, stream_a):
     factories.EntryFactory(stream=stream_a, published_at=minutes_ago(1))
 

@@ -449,3 +449,16 @@ def test_the_interval_comes_from_the_setting(client, stream_a, settings):
     settings.LIVE_POLL_INTERVAL_MS = 1234
 
     assert client.get(URL).json()["interval"] == 1234
+
+
+def test_a_poll_answer_is_data_that_may_load_and_frame_nothing(client, stream_a):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
+    poll = updates_url(client.get("/streams/syria/"))
+
+    policy = client.get(poll)["Content-Security-Policy"]
+
+    # The pages' policy, some 700 bytes, would ride on every one of the readers' polls.
+    assert sorted(part.strip() for part in policy.split(";")) == [
+        "default-src 'none'",
+        "frame-ancestors 'none'",
+    ]

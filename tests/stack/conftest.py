@@ -39,13 +39,6 @@ MEMBERS_STREAM = "members-briefing-the-budget-behind-closed-doors"
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/stack/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
-            item.add_marker(pytest.mark.stack)
-
-
 def _require_stack() -> None:
     if not (missing := missing_parts()):
         return

@@ -12,6 +12,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from bench.procs import process_tree, running
 from bench.server import reachable
 from tests.stack.conftest import (
     BASE_DIR,
@@ -23,6 +26,9 @@ from tests.stack.conftest import (
     publish,
     wait_for,
 )
+
+# Selected or left out as a whole: `-m 'not stack'` (.ci/run's SQLite pass).
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 POLL_INTERVAL_S = 5
 
@@ -123,39 +129,14 @@ def _start_and_stop(directory: Path) -> None:
                 break
         assert lines and lines[-1].startswith("stack: https://127.0.0.1:"), "".join(lines)
         url = lines[-1].split()[1]
-        pids = _children(process.pid)
+        pids = process_tree(process.pid)[1:]
         assert len(pids) >= 5, pids  # nginx, two gunicorn masters, their workers, the worker
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=60) == 0
     finally:
         if process.poll() is None:
             process.kill()
-    alive = [pid for pid in pids if _alive(pid)]
+    alive = [pid for pid in pids if running(pid)]
     assert alive == [], f"left running: {alive}"
     port = int(url.rstrip("/").rsplit(":", 1)[1])
     assert not reachable("127.0.0.1", port)
-
-
-def _children(pid: int) -> list[int]:
-    """Every process below ``pid``, from /proc."""
-    parents: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"

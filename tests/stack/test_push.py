@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import urllib.request
 
+import pytest
+
 from tests.stack.conftest import (
     MEMBERS_STREAM,
     PUBLIC_STREAM,
@@ -14,6 +16,9 @@ from tests.stack.conftest import (
     publish,
     wait_for,
 )
+
+# Selected or left out as a whole: `-m 'not stack'` (.ci/run's SQLite pass).
+pytestmark = [pytest.mark.stack, pytest.mark.browser]
 
 # A page's poll interval: news that arrives sooner than this was not brought by a poll.
 POLL_INTERVAL_S = 5
