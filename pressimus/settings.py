@@ -380,8 +380,8 @@ LIVE_POLL_INTERVAL_MS = env.int("LIVE_POLL_INTERVAL_MS", default=5000)
 # How long a web process answers an unchanged poll (or an anonymous stream page) from its own
 # memory before asking the shared cache again; 0 turns it off (see live.versions).
 LIVE_MEMO_MS = env.int("LIVE_MEMO_MS", default=1000)
-# The push engine's publishing address (Pushpin's HTTP publish API, e.g. http://pushpin:5561):
-# when set, stream pages also listen on /streams/<slug>/events/ (routed to the engine by the
+# The push engine's publishing address (the proxy's Nchan publisher, e.g. http://proxy:8081;
+# live/push.py): when set, stream pages also listen on /streams/<slug>/events/ (held by the
 # proxy) and every change is announced there the moment it commits. Empty: pages poll.
 PUSH_URL = env.str("PUSH_URL", default="")
 

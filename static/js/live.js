@@ -290,8 +290,9 @@
       if (data.v > pushed) pushed = data.v;
       if (pushed > heldVersion()) poll();
     }
-    // On every (re)connection the engine first sends the stream's newest announcement, and the
-    // page asks once for anything missed while it was away: however old its last event was.
+    // On every (re)connection the page asks for anything missed while it was away, however
+    // old its last event was (the engine itself replays only the newest announcement, and
+    // only to a page whose Last-Event-ID it has passed).
     source.addEventListener("open", function () {
       pushing = true;
       hearingBy("push");
