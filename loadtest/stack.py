@@ -474,6 +474,8 @@ async def run_segment(
         f"--duration={round(seconds * 1000)}ms",
         f"--input-file={urls}",
         f"--log-file={segment.log}",
+        # As the readers' browsers ask.
+        "--header=accept-encoding: gzip, deflate, br",
     ]
     process = await asyncio.create_subprocess_exec(
         *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 from datetime import timedelta
 
@@ -462,3 +463,19 @@ def test_a_poll_answer_is_data_that_may_load_and_frame_nothing(client, stream_a)
         "default-src 'none'",
         "frame-ancestors 'none'",
     ]
+
+
+def test_a_poll_answer_is_compressed_for_browsers_and_still_revalidates(client, stream_a):
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
+    poll = updates_url(client.get("/streams/syria/"))
+    plain = client.get(poll)
+
+    compressed = client.get(poll, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+
+    assert compressed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in compressed["Vary"]
+    assert gzip.decompress(compressed.content) == plain.content
+    # The compressed answer's weak tag revalidates it, as the plain one's does.
+    again = client.get(poll, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=compressed["ETag"])
+    assert again.status_code == 304
+    assert client.get(poll, HTTP_IF_NONE_MATCH=plain["ETag"]).status_code == 304

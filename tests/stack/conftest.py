@@ -8,6 +8,7 @@ Locally a machine without nginx and Nchan skips these tests loudly; under CI=tru
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import shutil
@@ -146,17 +147,25 @@ def publish(stack: Stack, slug: str, text: str) -> Published:
     return Published(entry_id=answer["id"], text=text, at=answer["at"])
 
 
-def fetch(stack: Stack, path: str, *, cookie: str = "", accept: str = "text/html"):
-    """One request through the proxy, as a reader's browser makes it: (status, headers, body)."""
+def fetch(
+    stack: Stack, path: str, *, cookie: str = "", accept: str = "text/html", encoding: str = ""
+):
+    """One request through the proxy, as a reader's browser makes it: (status, headers, body),
+    the body decompressed when the answer came gzipped."""
     headers = {"Accept": accept}
     if cookie:
         headers["Cookie"] = cookie
+    if encoding:
+        headers["Accept-Encoding"] = encoding
     request = urllib.request.Request(stack.url + path, headers=headers)
     https = urllib.request.HTTPSHandler(context=stack.client_tls)
     opener = urllib.request.build_opener(https, _NoRedirects)
     try:
         with opener.open(request, timeout=10) as response:
-            return response.status, response.headers, response.read().decode()
+            body = response.read()
+            if response.headers.get("Content-Encoding") == "gzip":
+                body = gzip.decompress(body)
+            return response.status, response.headers, body.decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read().decode(errors="replace")
 

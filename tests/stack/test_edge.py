@@ -55,6 +55,20 @@ def test_an_anonymous_readers_repeated_requests_are_answered_by_the_edge(stack):
     assert json.loads(second[2]) == json.loads(first[2])
 
 
+def test_browsers_spelling_gzip_differently_share_one_compressed_copy(stack):
+    path = _updates_path(stack, PUBLIC_STREAM) + "&encoding-test=1"
+    chrome = fetch(stack, path, accept="application/json", encoding="gzip, deflate, br, zstd")
+    safari = fetch(stack, path, accept="application/json", encoding="br, gzip, deflate")
+    plain = fetch(stack, path, accept="application/json")
+
+    assert chrome[1]["Content-Encoding"] == safari[1]["Content-Encoding"] == "gzip"
+    assert _cache(safari[1]) == "HIT"
+    # A client that takes no gzip gets the answer as it is, from a copy of its own.
+    assert plain[1].get("Content-Encoding") is None
+    assert _cache(plain[1]) == "MISS"
+    assert json.loads(chrome[2]) == json.loads(safari[2]) == json.loads(plain[2])
+
+
 def test_a_signed_in_readers_pages_bypass_the_edge_and_never_reach_another(stack, member):
     cookies = {cookie["name"]: cookie["value"] for cookie in member.context.cookies()}
     session = f"__Host-sessionid={cookies['__Host-sessionid']}"
