@@ -22,6 +22,7 @@ import fs from "node:fs";
 import http2 from "node:http2";
 import https from "node:https";
 import readline from "node:readline";
+import zlib from "node:zlib";
 
 const config = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const ca = fs.readFileSync(config.ca);
@@ -91,33 +92,48 @@ class Reader {
     this.requests = []; // [started ms, took ms, status, had "at"]
   }
 
-  // One request on the reader's own connection (HTTP/2) or its agent (HTTP/1.1).
+  // One request on the reader's own connection (HTTP/2) or its agent (HTTP/1.1), taking gzip
+  // as a browser does (the edge keeps the compressed copy that every browser shares).
   request(path, accept) {
     return new Promise((resolve, reject) => {
       const started = Date.now();
       let status = 0;
-      let body = "";
+      let encoding = "";
+      const chunks = [];
+      let settled = false;
       const done = (error) => {
-        if (error) reject(error);
-        else resolve({ status, body, started, took: Date.now() - started });
+        // "end" and then "close": the answer is read once.
+        if (settled) return;
+        settled = true;
+        if (error) return reject(error);
+        let raw = Buffer.concat(chunks);
+        try {
+          if (encoding === "gzip") raw = zlib.gunzipSync(raw);
+        } catch (failure) {
+          return reject(failure);
+        }
+        resolve({ status, body: raw.toString("utf8"), started, took: Date.now() - started });
       };
+      const headers = { accept, "accept-encoding": "gzip" };
       if (useH2) {
-        const stream = this.ensureSession().request({ ":path": path, accept });
-        stream.setEncoding("utf8");
+        const stream = this.ensureSession().request({ ":path": path, ...headers });
         stream.setTimeout(REQUEST_TIMEOUT_MS, () => stream.close(http2.constants.NGHTTP2_CANCEL));
-        stream.on("response", (headers) => (status = headers[":status"]));
-        stream.on("data", (chunk) => (body += chunk));
+        stream.on("response", (answer) => {
+          status = answer[":status"];
+          encoding = answer["content-encoding"] || "";
+        });
+        stream.on("data", (chunk) => chunks.push(chunk));
         stream.on("end", () => done());
         stream.on("error", done);
         stream.on("close", () => (status ? done() : done(new Error("stream closed"))));
         stream.end();
       } else {
         const req = https.request(
-          { host: origin.hostname, port: origin.port, path, agent: httpsAgent, headers: { accept } },
+          { host: origin.hostname, port: origin.port, path, agent: httpsAgent, headers },
           (response) => {
             status = response.statusCode;
-            response.setEncoding("utf8");
-            response.on("data", (chunk) => (body += chunk));
+            encoding = response.headers["content-encoding"] || "";
+            response.on("data", (chunk) => chunks.push(chunk));
             response.on("end", () => done());
             response.on("error", done);
           },
