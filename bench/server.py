@@ -40,6 +40,22 @@ def production_env(media_root: Path, **settings: str) -> dict[str, str]:
     return env
 
 
+def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
+    """A management command against the site ``env`` describes, as an operator would run it;
+    its output. A failure raises with what the command printed."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
 def reachable(host: str, port: int) -> bool:
     try:
         socket.create_connection((host, port), timeout=2).close()

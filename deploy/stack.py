@@ -40,6 +40,7 @@ from bench.server import (  # noqa: E402
     http_status,
     log_tail,
     loopback_certificate,
+    manage,
     reachable,
 )
 
@@ -97,17 +98,7 @@ class Stack:
 
     def manage(self, *args: str, timeout: float = 300) -> str:
         """A management command against the stack's database, as an operator would run it."""
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=BASE_DIR,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
-        return result.stdout
+        return manage(self.env, *args, timeout=timeout)
 
     def start_proxy(self) -> None:
         """Start nginx (the edge and the push engine) and wait until it answers."""

@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import secrets
-import subprocess
 import sys
 import threading
 import time
@@ -30,13 +29,13 @@ from urllib.parse import urlsplit
 from aiosmtpd.controller import Controller
 
 from bench.server import (
-    BASE_DIR,
     background,
     free_port,
     fresh_postgres_database,
     gunicorn,
     log_tail,
     loopback_certificate,
+    manage,
     reachable,
 )
 
@@ -101,17 +100,7 @@ class Site:
 
     def manage(self, *args: str) -> str:
         """Run a management command against this site, as an operator would; its output."""
-        result = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=BASE_DIR,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        if result.returncode != 0:
-            raise AssertionError(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
-        return result.stdout
+        return manage(self.env, *args, timeout=120)
 
     def log_tail(self) -> str:
         return log_tail(self.log_path, 60)
