@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from live import push
+from pressimus.lib import commits
 from streams.models import Block, Byline, Entry, Source, Stream
 
 # Versions outlive any answer cached under them: a version lost to eviction comes back
@@ -80,35 +81,24 @@ def _after_commit(bump) -> None:
     transaction.on_commit(bump)
 
 
-# Saving an entry in the admin saves it, each block and each byline: each change adds its lookup
-# here and asks for a drain after commit; the first drain of a commit finds every stream
-# concerned and moves each on once (and announces it once to open pages), the others find
-# nothing left. A lookup added in a transaction that rolled back is drained with the next
-# commit: one more bump, never a missed one.
-def _pending_lookups() -> list[Callable[[], Iterable[int]]]:
-    # Kept on the database connection, hence per thread: threads never drain each other's.
-    connection = transaction.get_connection()
-    if not hasattr(connection, "live_pending_lookups"):
-        connection.live_pending_lookups = []
-    return connection.live_pending_lookups
+# One bump per stream and commit, however many of its rows the commit saved (pressimus.lib.commits),
+# and one announcement to its open pages.
+_PENDING = "live_pending_lookups"
 
 
 def _drain() -> None:
-    lookups = _pending_lookups()
-    if not lookups:
+    stream_ids = commits.take_ids(_PENDING)
+    if not stream_ids:
         return
-    taken = lookups[:]
-    lookups.clear()
-    stream_ids = sorted({pk for lookup in taken for pk in lookup() if pk is not None})
-    bumped = {stream_id: stream_version_bump(stream_id) for stream_id in stream_ids}
-    if push.is_on() and bumped:
+    bumped = {stream_id: stream_version_bump(stream_id) for stream_id in sorted(stream_ids)}
+    if push.is_on():
         slugs = dict(Stream.objects.filter(pk__in=bumped).values_list("pk", "slug"))
         push.announce({slugs[pk]: version for pk, version in bumped.items() if pk in slugs})
 
 
 def _bump_after_commit(stream_ids: Callable[[], Iterable[int]]) -> None:
     """Once the transaction commits, find the streams concerned and bump each once."""
-    _pending_lookups().append(stream_ids)
+    commits.gather(_PENDING, stream_ids)
     _after_commit(_drain)
 
 

@@ -40,6 +40,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from pressimus.lib import commits
 from pressimus.lib.html import strip_control_characters
 from streams.models import (
     SEARCH_CONFIG,
@@ -148,32 +149,22 @@ def _after_commit(refresh: Callable[[], object]) -> None:
     transaction.on_commit(refresh)
 
 
-# Saving an entry in the admin saves each of its blocks: one refresh per commit, not per row.
-# Every change adds its lookup here and asks for a drain after commit; the first drain of a
-# commit refreshes them all at once and the others find nothing left. A lookup added in a
-# transaction that rolled back is drained with the next commit: a refresh rebuilds documents
-# from the rows as they are, so that costs a query, never a wrong document.
-def _pending_lookups() -> list[Callable[[], Iterable[int]]]:
-    # Kept on the database connection, hence per thread: threads never drain each other's.
-    connection = transaction.get_connection()
-    if not hasattr(connection, "search_pending_lookups"):
-        connection.search_pending_lookups = []
-    return connection.search_pending_lookups
+# Saving an entry in the admin saves each of its blocks: one refresh per commit, not per row
+# (pressimus.lib.commits). A lookup left from a rolled-back transaction costs a query with the
+# next commit, never a wrong document: a refresh rebuilds documents from the rows as they are.
+_PENDING = "search_pending_lookups"
 
 
 def _drain() -> None:
-    lookups = _pending_lookups()
-    if not lookups:
-        return
-    taken = lookups[:]
-    lookups.clear()
     # An entry created and deleted in one transaction has no id left to refresh.
-    entry_search_document_refresh({pk for lookup in taken for pk in lookup() if pk is not None})
+    entry_ids = commits.take_ids(_PENDING)
+    if entry_ids is not None:
+        entry_search_document_refresh(entry_ids)
 
 
 def entries_changed(entry_ids: Callable[[], Iterable[int]]) -> None:
     """Once the transaction commits, refresh the documents of the entries then found."""
-    _pending_lookups().append(entry_ids)
+    commits.gather(_PENDING, entry_ids)
     _after_commit(_drain)
 
 
