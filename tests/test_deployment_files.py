@@ -98,3 +98,12 @@ def test_the_web_replicas_publish_to_the_push_engine_on_its_own_port():
     assert SERVICES["proxy"]["environment"]["PRESSIMUS_PUBLISH_LISTEN"] == "8081"
     # Only the readers' port is published to the host: nobody outside publishes.
     assert SERVICES["proxy"]["ports"] == ["127.0.0.1:8000:8080"]
+
+
+def test_the_edge_runs_ahead_of_the_web_processes_it_shares_a_host_with():
+    """nginx.conf raises its workers' priority; in the container that takes CAP_SYS_NICE,
+    without which nginx would log an alert at every start and run at the usual priority."""
+    conf = (ROOT / "deploy" / "nginx" / "nginx.conf").read_text()
+    priority = re.search(r"^worker_priority (-\d+);", conf, re.MULTILINE)
+    assert priority is not None and int(priority[1]) < 0
+    assert "SYS_NICE" in SERVICES["proxy"]["cap_add"]
