@@ -743,7 +743,7 @@ def django_hits(logs: list[Path], window: tuple[float, float], interval_s: float
 
 EDGE_LOG_FORMAT = (
     'log_format pressimus_edge "$msec $upstream_cache_status $status $upstream_response_time '
-    '$request_uri";'
+    '$pid $request_uri";'
 )
 
 
@@ -768,7 +768,8 @@ def add_edge_log(directory: Path, log: Path) -> None:
 class EdgeLog:
     statuses: Counter
     upstream: Counter  # requests nginx passed to Django, by cache status
-    herds: list[tuple[str, int, str]]  # URL, most upstream requests within 1 s, their statuses
+    # URL, most upstream requests within 1 s, their cache statuses in each nginx worker
+    herds: list[tuple[str, int, str]]
 
 
 def read_edge_log(log: Path, window: tuple[float, float]) -> EdgeLog:
@@ -776,17 +777,17 @@ def read_edge_log(log: Path, window: tuple[float, float]) -> EdgeLog:
     upstream: Counter = Counter()
     times: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for line in log.read_text(errors="replace").splitlines():
-        parts = line.split(" ", 4)
-        if len(parts) < 5:
+        parts = line.split(" ", 5)
+        if len(parts) < 6:
             continue
-        when, cache, _status, response_time, uri = parts
+        when, cache, _status, response_time, worker, uri = parts
         if not window[0] <= float(when) <= window[1] or uri.endswith("/events/"):
             continue
         statuses[cache] += 1
         if response_time != "-":
             upstream[cache] += 1
             if "at=" not in uri:
-                times[uri].append((float(when), cache))
+                times[uri].append((float(when), f"{cache} in worker {worker}"))
     herds = []
     for uri, hits in times.items():
         hits.sort()
