@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: it measures the Content-Length the others settled on.
+    "pressimus.middleware.SteadyHeaderLengthMiddleware",
     "pressimus.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pressimus.middleware.ContentSecurityPolicyMiddleware",

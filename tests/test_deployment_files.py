@@ -107,3 +107,7 @@ def test_the_edge_runs_ahead_of_the_web_processes_it_shares_a_host_with():
     priority = re.search(r"^worker_priority (-\d+);", conf, re.MULTILINE)
     assert priority is not None and int(priority[1]) < 0
     assert "SYS_NICE" in SERVICES["proxy"]["cap_add"]
+
+
+def test_the_edge_keeps_djangos_header_filler_from_readers():
+    assert "proxy_hide_header X-Header-Pad;" in NGINX
