@@ -34,6 +34,8 @@ const RECONNECT_MS = 3000;
 // now and then only guards against a lost event; after failures, back off up to a minute.
 const DEFAULT_INTERVAL_MS = 5000;
 const SAFETY_NET_MS = 60000;
+// live.js: the moment over which a page spreads its request after an event.
+const SPREAD_MS = 300;
 const MAX_BACKOFF_MS = 60000;
 const REQUEST_TIMEOUT_MS = 10000;
 // After "stop", every reader still listens this long: an event published just before the
@@ -274,7 +276,12 @@ class Reader {
     this.events.push([message.v, received]);
     if (!this.fetcher) return;
     if (message.v > this.pushed) this.pushed = message.v;
-    if (this.pushed > this.heldVersion()) this.poll();
+    if (this.pushed > this.heldVersion() && !this.inFlight) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.poll(), Math.random() * SPREAD_MS);
+    } else if (this.pushed > this.heldVersion()) {
+      this.poll();
+    }
   }
 
   // Fetchers: live.js, step by step ------------------------------------------------------------

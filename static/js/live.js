@@ -14,6 +14,10 @@
   var MAX_BACKOFF = 60000;
   // While push is connected, a poll now and then only guards against a lost event.
   var SAFETY_NET = 60000;
+  // Every open page hears an event at the same moment. Asking at once, all but the first would
+  // wait on the edge's cache lock, which nginx checks again only every 500 ms; spread over a
+  // moment, most find the answer the first one brought already kept.
+  var SPREAD = 300;
   var WATCHED = 50;
   var url = list.dataset.updatesUrl;
   var interval = 5000;
@@ -288,7 +292,12 @@
       }
       if (typeof data.v !== "number") return;
       if (data.v > pushed) pushed = data.v;
-      if (pushed > heldVersion()) poll();
+      if (pushed > heldVersion() && !inFlight) {
+        clearTimeout(timer);
+        timer = setTimeout(poll, Math.random() * SPREAD);
+      } else if (pushed > heldVersion()) {
+        poll();
+      }
     }
     // On every (re)connection the page asks for anything missed while it was away, however
     // old its last event was (the engine itself replays only the newest announcement, and
