@@ -276,12 +276,10 @@ class Reader {
     this.events.push([message.v, received]);
     if (!this.fetcher) return;
     if (message.v > this.pushed) this.pushed = message.v;
-    if (this.pushed > this.heldVersion() && !this.inFlight) {
-      clearTimeout(this.timer);
-      this.timer = setTimeout(() => this.poll(), Math.random() * SPREAD_MS);
-    } else if (this.pushed > this.heldVersion()) {
-      this.poll();
-    }
+    if (this.pushed <= this.heldVersion()) return;
+    if (this.inFlight) return this.poll();
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.poll(), Math.random() * SPREAD_MS);
   }
 
   // Fetchers: live.js, step by step ------------------------------------------------------------

@@ -292,12 +292,11 @@
       }
       if (typeof data.v !== "number") return;
       if (data.v > pushed) pushed = data.v;
-      if (pushed > heldVersion() && !inFlight) {
-        clearTimeout(timer);
-        timer = setTimeout(poll, Math.random() * SPREAD);
-      } else if (pushed > heldVersion()) {
-        poll();
-      }
+      if (pushed <= heldVersion()) return;
+      // A poll already out asks again once it is back (poll); else, at a moment of its own.
+      if (inFlight) return poll();
+      clearTimeout(timer);
+      timer = setTimeout(poll, Math.random() * SPREAD);
     }
     // On every (re)connection the page asks for anything missed while it was away, however
     // old its last event was (the engine itself replays only the newest announcement, and
