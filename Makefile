@@ -8,7 +8,7 @@ PORT ?= 8000
 DEMO_ENV := DEBUG=true
 SERVE_ENV := $(DEMO_ENV) ADMIN_REQUIRE_MFA=false
 
-.PHONY: setup run worker test bench loadtest stack lint format clean
+.PHONY: setup run worker test bench loadtest stack stack-stop lint format clean
 
 $(BIN)/python:
 	@echo "== Making a virtualenv in $(VENV)"
@@ -66,11 +66,16 @@ bench: $(VENV)/.installed-dev
 loadtest: $(VENV)/.installed-dev
 	$(BIN)/python loadtest/run.py $(if $(MODE),--mode $(MODE)) $(if $(FAULT),--fault $(FAULT))
 
-## The production shape on loopback: nginx with Nchan (edge cache, push), two gunicorn
-## replicas, PostgreSQL, Redis and the task worker over HTTPS (needs: apt-get install nginx
-## libnginx-mod-nchan gettext-base); Ctrl+C stops it all
+## The production shape on loopback, in the background: nginx with Nchan (edge cache, push), two
+## gunicorn replicas, PostgreSQL, Redis and the task worker over plain HTTP, seeded with the demo;
+## its environment in .stack/env (`set -a; . .stack/env` joins it), its address the last line
+## (needs: apt-get install nginx libnginx-mod-nchan gettext-base)
 stack: $(VENV)/.installed-dev
-	$(BIN)/python deploy/stack.py $(if $(STACK_PORT),--port $(STACK_PORT))
+	$(BIN)/python deploy/stack.py --detach $(if $(STACK_PORT),--port $(STACK_PORT))
+
+## Stop everything `make stack` started
+stack-stop:
+	$(BIN)/python deploy/stack.py --stop
 
 ## Mutation testing of the modules that guard security and personal data: each module's score
 ## and its surviving mutants (slow, not in CI; run it before changing one of those modules)

@@ -14,7 +14,7 @@ The engines: Pushpin as shipped (its handler paces deliveries to message_rate, 2
 default), Pushpin with that pacing off, and Nchan (nginx's module, what deploy/nginx/ runs). Both
 ask an origin once per connection, as production asks Django: Pushpin proxies the request to a
 tiny GRIP origin in this process, which answers with the hold headers; Nchan asks the same
-origin with nchan_authorize_request, as deploy/nginx/pressimus.conf.template does.
+origin with nchan_authorize_request, as deploy/nginx/push.conf.template does.
 
 Other work on the machine takes the same cores and shows up as latency: before each engine it
 waits for the machine to be quiet (--quiet-wait), measures an engine again when other work shared
@@ -360,8 +360,8 @@ class Nchan(Engine):
         self.subscribe_port, self.publish_port = free_ports(2)
         (workdir / "temp").mkdir()
         self.config = workdir / "nginx.conf"
-        # deploy/nginx/nginx.conf and pressimus.conf.template, less the edge cache and the
-        # web processes: the same worker settings, subscriber and publisher locations.
+        # deploy/nginx/nginx.conf and push.conf.template, less TLS, CORS and the web
+        # processes: the same worker settings, subscriber and publisher locations.
         self.config.write_text(
             f"""load_module {NCHAN_MODULE};
 

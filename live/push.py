@@ -1,13 +1,13 @@
 """Push: open stream pages hear of a change the moment it is committed.
 
-The real-time engine is Nchan, a module of the nginx that already fronts the site
-(deploy/nginx/): it holds the readers' Server-Sent Events connections on
-``/streams/<slug>/events/``, asks Django whether each reader may listen
-(``live.views.stream_events``, as an ``nchan_authorize_request``), and relays what Django
-publishes to the stream's channel. After a change commits, ``announce`` publishes the stream's
-new version there once; Nchan keeps the newest message for a page that reconnects with an
-older Last-Event-ID, and every page asks the updates endpoint as it (re)connects, so a page
-that missed events catches up at once.
+The real-time engine is Nchan, in an nginx of its own beside the edge (deploy/nginx/
+push.conf.template), on an origin of its own (``PUSH_EVENTS_ORIGIN``): it holds the readers'
+Server-Sent Events connections on ``/streams/<slug>/events/``, asks Django whether each reader
+may listen (``live.views.stream_events``, as an ``nchan_authorize_request``, with the reader's
+cookies), and relays what Django publishes to the stream's channel (``PUSH_URL``). After a
+change commits, ``announce`` publishes the stream's new version there once; Nchan keeps the
+newest message for a page that reconnects with an older Last-Event-ID, and every page asks the
+updates endpoint as it (re)connects, so a page that missed events catches up at once.
 
 An event carries only the version: each page then asks the updates endpoint for what it has not
 seen, exactly as a poll does (through the edge cache, which folds the readers' identical

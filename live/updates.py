@@ -26,11 +26,11 @@ UPDATES_PRIVATE_CACHE_CONTROL = "private, max-age=0"
 
 
 def events_url_for(stream: Stream) -> str:
-    """Where the stream page's script listens for changes (the push engine's), when push is
-    on; else empty."""
+    """Where the stream page's script listens for changes, on the push engine's origin, when
+    push is on; else empty."""
     if not push.is_on():
         return ""
-    return reverse("live:events", kwargs={"slug": stream.slug})
+    return settings.PUSH_EVENTS_ORIGIN + reverse("live:events", kwargs={"slug": stream.slug})
 
 
 def updates_url_for(stream: Stream, cursor: Cursor | None, version: int) -> str:

@@ -1,19 +1,22 @@
 // Push readers for `make loadtest MODE=stack` (loadtest/stack.py starts a few of these).
 //
 // Each reader is one browser tab on a public stream page with push on: its own TLS connection
-// to the proxy (HTTP/2, as a browser negotiates it with this nginx; or HTTP/1.1), holding an
-// EventSource on /streams/<slug>/events/. For every "change" event it records when it arrived
-// and the version it names. A sample of the readers ("fetchers") also does what
-// static/js/live.js does with each event: it asks its updates URL with &at=<version> on the
-// same connection, applies `next`, and records which entries it was handed and when, so the
-// load test can check that push readers get every entry once and in order.
+// to the push engine's origin (HTTP/2, as a browser negotiates it with this nginx; or
+// HTTP/1.1), holding an EventSource on /streams/<slug>/events/ there, with the site's Origin
+// as a browser sends it. For every "change" event it records when it arrived and the version
+// it names. A sample of the readers ("fetchers") also does what static/js/live.js does: it
+// loads its page from the site and listens where the page's data-events-url says, and with
+// each event asks its updates URL with &at=<version> on its connection to the site, applies
+// `next`, and records which entries it was handed and when, so the load test can check that
+// push readers get every entry once and in order.
 //
 // No npm packages: node's own http2/https. Usage:
 //
 //   node loadtest/sse_readers.mjs CONFIG.json
 //
-// CONFIG: {"origin": "https://127.0.0.1:8443", "ca": "authority.pem", "protocol": "h2",
-//          "readers": [["slug", fetcher?], ...], "connect_per_s": 500, "output": "out.json"}
+// CONFIG: {"origin": "https://127.0.0.1:8443", "events_origin": "https://127.0.0.1:8444",
+//          "ca": "authority.pem", "protocol": "h2", "readers": [["slug", fetcher?], ...],
+//          "connect_per_s": 500, "output": "out.json"}
 // stdout: one JSON line a second ({"connected": n, "failed": n, ...}); stdin: "stop" ends
 // the run (every reader listens 5 s more, fetchers poll until nothing new comes), the results
 // are written to CONFIG.output, and the process exits.
@@ -27,6 +30,7 @@ import zlib from "node:zlib";
 const config = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const ca = fs.readFileSync(config.ca);
 const origin = new URL(config.origin);
+const eventsOrigin = new URL(config.events_origin || config.origin);
 const useH2 = (config.protocol || "h2") === "h2";
 // As a browser's EventSource: wait a little, then reconnect.
 const RECONNECT_MS = 3000;
@@ -44,6 +48,7 @@ const LINGER_MS = 5000;
 
 const ENTRY_ID = /<article\b[^>]*?\bdata-entry-id="(\d+)"/g;
 const UPDATES_URL = /\bdata-updates-url="([^"]+)"/;
+const EVENTS_URL = /\bdata-events-url="([^"]+)"/;
 
 let stopping = false;
 const counts = { connected: 0, failed: 0, reconnects: 0, events: 0, fetches: 0, fetchErrors: 0 };
@@ -71,7 +76,9 @@ class Reader {
     this.number = number;
     this.slug = slug;
     this.fetcher = fetcher;
-    this.session = null;
+    this.session = null; // to the site: page and polls (fetchers)
+    this.eventsSession = null; // to the push engine: the EventSource
+    this.eventsPath = `/streams/${slug}/events/`;
     this.connectedAt = 0; // when the first EventSource answer arrived (ms since the epoch)
     this.opens = 0;
     this.errors = 0;
@@ -147,21 +154,37 @@ class Reader {
     });
   }
 
-  // The tab's one HTTP/2 connection, for its page, its polls and its EventSource.
+  // The tab's HTTP/2 connection to the site, for its page and its polls: one that fails fails
+  // the request on it, and the next request opens another.
   ensureSession() {
     if (this.session && !this.session.destroyed && !this.session.closed) return this.session;
     const session = http2.connect(origin, { ca });
+    session.on("error", () => {});
+    this.session = session;
+    return session;
+  }
+
+  // And its connection to the push engine, for its EventSource.
+  ensureEventsSession() {
+    const current = this.eventsSession;
+    if (current && !current.destroyed && !current.closed) return current;
+    const session = http2.connect(eventsOrigin, { ca });
     session.on("error", (error) => this.failed(error.message, session));
     session.on("close", () => this.failed("connection closed", session));
-    this.session = session;
+    this.eventsSession = session;
     return session;
   }
 
   connect() {
     if (stopping) return;
-    const headers = { accept: "text/event-stream", "cache-control": "no-cache" };
+    // Cross-origin, as a browser's EventSource there: the page's origin goes along.
+    const headers = {
+      accept: "text/event-stream",
+      "cache-control": "no-cache",
+      origin: origin.origin,
+    };
     if (this.lastId) headers["last-event-id"] = this.lastId;
-    const path = `/streams/${this.slug}/events/`;
+    const path = this.eventsPath;
     let buffer = "";
     let event = "";
     let data = [];
@@ -196,7 +219,7 @@ class Reader {
       return true;
     };
     if (useH2) {
-      const session = this.ensureSession();
+      const session = this.ensureEventsSession();
       const stream = session.request({ ":path": path, ...headers });
       stream.setEncoding("utf8");
       stream.on("response", (h) => onResponse(h[":status"]));
@@ -206,7 +229,7 @@ class Reader {
       stream.end();
     } else {
       const req = https.request(
-        { host: origin.hostname, port: origin.port, path, ca, headers, agent: false },
+        { host: eventsOrigin.hostname, port: eventsOrigin.port, path, ca, headers, agent: false },
         (response) => {
           if (!onResponse(response.statusCode)) {
             response.resume();
@@ -244,7 +267,7 @@ class Reader {
   // poll at the usual pace meanwhile (live.js's "error").
   failed(why, session) {
     if (stopping || this.retryTimer) return; // over, or already waiting to reconnect
-    if (session && session !== this.session) return; // an earlier connection's last words
+    if (session && session !== this.eventsSession) return; // an earlier connection's last words
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       this.connect();
@@ -253,13 +276,16 @@ class Reader {
     this.errors += 1;
     if (this.opens === 0 && this.errors === 1) counts.failed += 1;
     this.up = false;
+    // live.js: the safety net's poll brought forward once, when push stops; a pace already
+    // kept is left alone, or every failed retry would put the next poll off again.
+    const wasPushing = this.pushing;
     this.pushing = false;
-    const { session: current, h1request } = this;
-    this.session = null;
+    const { eventsSession: current, h1request } = this;
+    this.eventsSession = null;
     this.h1request = null;
     if (current) current.destroy();
     if (h1request) h1request.destroy();
-    if (this.fetcher && !this.inFlight) this.schedule();
+    if (this.fetcher && wasPushing && !this.inFlight) this.schedule();
   }
 
   dispatch(event, text) {
@@ -289,12 +315,20 @@ class Reader {
       try {
         const page = await this.request(this.pagePath, "text/html");
         const match = page.status === 200 && UPDATES_URL.exec(page.body);
-        if (match) {
+        const events = page.status === 200 && EVENTS_URL.exec(page.body);
+        if (match && events) {
+          // Where the page listens (the push engine's origin, as the events of the others).
+          const listen = new URL(unescapeHtml(events[1]), origin);
+          if (listen.origin !== eventsOrigin.origin) {
+            lastError = `page listens at ${listen.origin}, not ${eventsOrigin.origin}`;
+            return false;
+          }
+          this.eventsPath = listen.pathname;
           this.url = unescapeHtml(match[1]);
           this.firstCursor = new URL(this.url, origin).searchParams.get("after");
           return true;
         }
-        lastError = `page answered ${page.status}`;
+        lastError = `page answered ${page.status}${match ? " with no data-events-url" : ""}`;
       } catch (error) {
         lastError = `page: ${error.message}`;
       }
@@ -450,6 +484,7 @@ async function stop() {
     clearTimeout(reader.timer);
     clearTimeout(reader.retryTimer);
     if (reader.session) reader.session.destroy();
+    if (reader.eventsSession) reader.eventsSession.destroy();
     if (reader.h1request) reader.h1request.destroy();
   }
   fs.writeFileSync(config.output, JSON.stringify(readers.map((reader) => reader.result())));

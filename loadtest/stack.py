@@ -1,5 +1,6 @@
-"""`make loadtest MODE=stack`: the production shape (deploy/stack.py: nginx with Nchan in front
-of two gunicorn replicas, PostgreSQL, Redis, the RQ worker) under a big audience, on loopback.
+"""`make loadtest MODE=stack`: the production shape (deploy/stack.py: nginx's edge cache in front
+of two gunicorn replicas, Nchan in an nginx of its own beside it, PostgreSQL, Redis, the RQ
+worker) under a big audience, on loopback.
 
 For the run (60 s by default) it holds the polling of 100 000 readers at 5 s, as 20 000 polls a
 second at a fixed rate (h2load) over the URLs real readers hold, and 10 000 push readers with
@@ -85,6 +86,11 @@ GENERATOR_BUSY = 0.9
 SEGMENT_S = 10
 # How often the URLs readers hold are followed (through the edge) during the run.
 FOLLOW_EVERY_S = 1.0
+# The push readers' Node processes stand for 10 000 browsers on other machines: here they yield
+# the CPU to the site and to h2load, so that their own work (a third of a core) does not hold up
+# the polls measured beside them. Their own measurements (publish -> event) can only come out
+# slower for it, never faster.
+NODE_NICE = ("nice", "-n", "10")
 # h2load takes this long to connect before its first request: the next segment starts this
 # much before the current one ends, so that the rate holds across the seam.
 CONNECT_LEAD_S = 0.12
@@ -270,17 +276,20 @@ class Processes:
     """The processes whose CPU the report accounts for."""
 
     proxy_root: int
+    push_root: int
     cache_url: str
     node: list[int] = field(default_factory=list)
     accounted: set[int] = field(default_factory=set)
     everyone: list[dict[int, tuple[str, float]]] = field(default_factory=list)
 
-    def nginx_workers(self) -> list[int]:
-        return [pid for pid in descendants(self.proxy_root) if "nginx: worker" in command_line(pid)]
+    def push_workers(self) -> list[int]:
+        """The push engine's nginx workers: they hold the push readers' connections."""
+        return [pid for pid in descendants(self.push_root) if "nginx: worker" in command_line(pid)]
 
     def groups(self) -> dict[str, list[int]]:
         return {
-            "nginx (edge cache, Nchan)": descendants(self.proxy_root),
+            "nginx (edge cache)": descendants(self.proxy_root),
+            "nginx (push engine, Nchan)": descendants(self.push_root),
             "gunicorn (Django)": pids_of_stack(self.cache_url, "gunicorn"),
             "RQ worker": pids_of_stack(self.cache_url, "rqworker"),
             "node (push readers)": self.node,
@@ -606,7 +615,11 @@ def assign(count: int, weights: dict[str, int]) -> list[str]:
 
 
 async def start_node(
-    args: argparse.Namespace, origin: str, ca: Path, weights: dict[str, int], directory: Path
+    args: argparse.Namespace,
+    site: SimpleNamespace,
+    ca: Path,
+    weights: dict[str, int],
+    directory: Path,
 ) -> list[NodeProcess]:
     slugs = assign(args.sse_readers, weights)
     # Reader i runs in process i % n; each process's every k-th reader fetches.
@@ -628,7 +641,8 @@ async def start_node(
         config.write_text(
             json.dumps(
                 {
-                    "origin": origin,
+                    "origin": site.base_url,
+                    "events_origin": site.events_origin,
                     "ca": str(ca),
                     "protocol": args.protocol,
                     "readers": readers,
@@ -638,6 +652,7 @@ async def start_node(
             )
         )
         process = await asyncio.create_subprocess_exec(
+            *NODE_NICE,
             "node",
             str(NODE_SCRIPT),
             str(config),
@@ -935,14 +950,14 @@ async def run_load(
             holdings = Holdings(slugs)
             await holdings.follow(client)
             following = asyncio.create_task(holdings.keep_following(client, stop))
-            run.memory_idle = memory_kb(processes.nginx_workers())
+            run.memory_idle = memory_kb(processes.push_workers())
             print(
                 f"== {args.sse_readers} push readers connect ({args.protocol}, "
                 f"{args.node_processes} Node processes), {args.poll_readers} polling readers "
                 "load their page",
                 flush=True,
             )
-            nodes = await start_node(args, site.base_url, ca, weights, directory)
+            nodes = await start_node(args, site, ca, weights, directory)
             processes.node = [node.process.pid for node in nodes]
             polling = assign(args.poll_readers, weights)
             run.readers = [
@@ -954,7 +969,7 @@ async def run_load(
             await asyncio.gather(*(reader.loaded.wait() for reader in run.readers))
             # Let the last arrivals' first polls settle before measuring what they hold.
             await asyncio.sleep(2)
-            run.memory_held = memory_kb(processes.nginx_workers())
+            run.memory_held = memory_kb(processes.push_workers())
             run.node_rss_idle = sum(int(node.first.get("rss", 0)) for node in nodes)
             run.node_rss_held = node_total(nodes, "rss")
             print(
@@ -1044,6 +1059,7 @@ def find_site(stack, published_slugs: tuple[str, ...]) -> SimpleNamespace:
     demo = load_demo()
     return SimpleNamespace(
         base_url=stack.url,
+        events_origin=stack.events_origin,
         directory=stack.directory,
         web_ports=stack.web_ports,
         admin_path=f"/{settings.ADMIN_URL}",
@@ -1084,7 +1100,7 @@ def print_stack_report(
     seconds = run.cpu_until - run.cpu_from
     print()
     print(
-        f"Stack: nginx + Nchan in front of {WEB_REPLICAS} gunicorn replicas x "
+        f"Stack: nginx (edge) and nginx + Nchan (push) before {WEB_REPLICAS} gunicorn replicas x "
         f"{WORKERS_PER_REPLICA} sync workers, PostgreSQL, Redis, RQ; on {os.cpu_count()} CPUs"
     )
     print(
@@ -1207,8 +1223,8 @@ def print_stack_report(
     per_nginx = nginx_pss / connections if connections else math.nan
     per_node = node_mb / connections if connections else math.nan
     print(
-        f"memory per 1 000 push connections: nginx workers {per_nginx:.1f} MB (PSS "
-        f"+{nginx_pss:.0f} MB, RSS +{nginx_rss:.0f} MB for {push.connected}); the Node "
+        f"memory per 1 000 push connections: the push engine's nginx workers {per_nginx:.1f} MB "
+        f"(PSS +{nginx_pss:.0f} MB, RSS +{nginx_rss:.0f} MB for {push.connected}); the Node "
         f"readers {per_node:.1f} MB (RSS +{node_mb:.0f} MB)"
     )
 
@@ -1296,8 +1312,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             setup_django(stack.env)
             site = find_site(stack, STREAM_SLUGS)
-            assert stack.proxy is not None
-            processes = Processes(stack.proxy.pid, stack.env["CACHE_URL"])
+            processes = Processes(stack.proxy.pid, stack.push.pid, stack.env["CACHE_URL"])
             run = asyncio.run(
                 run_load(
                     args, site, processes, tmp, stack.directory / "authority.pem", stack.client_tls

@@ -162,7 +162,6 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Pressimus] "
-ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_RATE_LIMITS = {
     # allauth's own defaults stay on; ours is the public invitation request form.
     "invitation_request": env.str("INVITATION_REQUEST_RATE", default="5/h/ip"),
@@ -188,6 +187,8 @@ if not re.fullmatch(r"https?://[^/\s?#]+", SITE_URL):
         f"SITE_URL must be the site's scheme and host, such as https://news.example.org "
         f"(got {SITE_URL!r})."
     )
+# allauth's links in mail (sign-up, password reset) take the scheme the site is served with.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = SITE_URL.split("://", 1)[0]
 
 # Background work (mail, followers' alerts) through Django's Tasks API (the django-tasks
 # backport). TASK_QUEUE_URL "database" (the default) keeps tasks in the database, run by
@@ -328,6 +329,21 @@ if bad_hosts := [h for h in EMBED_MASTODON_INSTANCES if not re.fullmatch(_HOST_N
 # every embed provider (see pressimus.lib.oembed.stand_in_server).
 EMBED_TEST_SERVER: str | None = None
 
+# Push (live/push.py). PUSH_URL: where the web processes publish, the push engine's Nchan
+# publisher (e.g. http://push:8081); when set, every change is announced there the moment it
+# commits, and stream pages also listen for it. Empty: pages poll. PUSH_EVENTS_ORIGIN: where the
+# readers' pages connect to listen (/streams/<slug>/events/ under it), the push engine's own
+# origin: the site's host on another port (e.g. https://example.org:8443), so that the readers'
+# cookies come along and the edge's workers never write the announcements.
+PUSH_URL = env.str("PUSH_URL", default="").strip()
+PUSH_EVENTS_ORIGIN = env.str("PUSH_EVENTS_ORIGIN", default="").strip().removesuffix("/")
+if PUSH_URL and not re.fullmatch(r"https?://[^/?#\s]+(:[0-9]+)?", PUSH_EVENTS_ORIGIN):
+    raise ImproperlyConfigured(
+        "With PUSH_URL set, PUSH_EVENTS_ORIGIN must be the push engine's origin as the readers' "
+        "browsers reach it, a scheme, host and port with no path, such as "
+        f"https://example.org:8443 (got {PUSH_EVENTS_ORIGIN!r})."
+    )
+
 # No 'unsafe-inline': our pages, the admin, allauth and the prose editor load only files.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -339,7 +355,8 @@ CONTENT_SECURITY_POLICY = {
         # A publisher's explainer video may live on another site.
         "media-src": ["'self'", "https:"],
         "font-src": ["'self'"],
-        "connect-src": ["'self'"],
+        # The push engine's origin, where the pages' EventSource connects.
+        "connect-src": ["'self'", *([PUSH_EVENTS_ORIGIN] if PUSH_URL else [])],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
@@ -382,10 +399,6 @@ LIVE_POLL_INTERVAL_MS = env.int("LIVE_POLL_INTERVAL_MS", default=5000)
 # How long a web process answers an unchanged poll (or an anonymous stream page) from its own
 # memory before asking the shared cache again; 0 turns it off (see live.versions).
 LIVE_MEMO_MS = env.int("LIVE_MEMO_MS", default=1000)
-# The push engine's publishing address (the proxy's Nchan publisher, e.g. http://proxy:8081;
-# live/push.py): when set, stream pages also listen on /streams/<slug>/events/ (held by the
-# proxy) and every change is announced there the moment it commits. Empty: pages poll.
-PUSH_URL = env.str("PUSH_URL", default="")
 
 # The public API (api/): requests per client (a token, a signed-in member, else an address)
 # per window, as "N/s", "N/m" or "N/h"; past it, 429 with Retry-After. Counted in CACHE_URL.

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 NGINX = (ROOT / "deploy" / "nginx" / "pressimus.conf.template").read_text()
+PUSH = (ROOT / "deploy" / "nginx" / "push.conf.template").read_text()
 ENTRYPOINT = (ROOT / "deploy" / "nginx" / "entrypoint.sh").read_text()
 
 
@@ -83,30 +85,60 @@ def test_the_proxy_finds_replicas_added_or_recreated_after_it_started():
     assert "-s reload" in ENTRYPOINT
 
 
-def test_the_proxy_is_configured_by_the_files_it_mounts_and_nothing_else():
-    proxy = SERVICES["proxy"]
-    assert "./deploy/nginx:/etc/pressimus-nginx:ro" in proxy["volumes"]
+def _role(name: str) -> str:
+    """The part of entrypoint.sh that renders one role's template."""
+    case = ENTRYPOINT[ENTRYPOINT.index('case "$role" in') :]
+    return case[case.index(f"    {name})") : case.index(";;", case.index(f"    {name})"))]
+
+
+@pytest.mark.parametrize(
+    ("service", "role", "template"), [("proxy", "edge", NGINX), ("push", "push", PUSH)]
+)
+def test_each_nginx_is_configured_by_the_files_it_mounts_and_nothing_else(service, role, template):
+    environment = SERVICES[service]["environment"]
+    assert "./deploy/nginx:/etc/pressimus-nginx:ro" in SERVICES[service]["volumes"]
+    assert SERVICES[service]["build"] == "deploy/nginx"
+    assert environment.get("PRESSIMUS_ROLE", "edge") == role
     # Every name the template leaves to the environment is given, and only those are filled.
-    wanted = set(re.findall(r"\$\{(PRESSIMUS_[A-Z_]+)\}", NGINX))
-    filled = set(re.findall(r"\$\{(PRESSIMUS_[A-Z_]+)\}", ENTRYPOINT.split("names=", 1)[1]))
+    wanted = set(re.findall(r"\$\{(PRESSIMUS_[A-Z_]+)\}", template))
+    filled = set(re.findall(r"\$\{(PRESSIMUS_[A-Z_]+)\}", _role(role).split("names=", 1)[1]))
     assert wanted == filled
-    assert wanted <= set(proxy["environment"])
+    assert wanted <= set(environment)
+    # Both find replicas added or recreated after they started (see above).
+    assert environment["PRESSIMUS_WATCH_HOST"] == "web"
 
 
 def test_the_web_replicas_publish_to_the_push_engine_on_its_own_port():
-    assert SERVICES["web"]["environment"]["PUSH_URL"] == "http://proxy:8081"
-    assert SERVICES["proxy"]["environment"]["PRESSIMUS_PUBLISH_LISTEN"] == "8081"
+    assert SERVICES["web"]["environment"]["PUSH_URL"] == "http://push:8081"
+    assert SERVICES["push"]["environment"]["PRESSIMUS_PUBLISH_LISTEN"] == "8081"
     # Only the readers' port is published to the host: nobody outside publishes.
-    assert SERVICES["proxy"]["ports"] == ["127.0.0.1:8000:8080"]
+    assert SERVICES["push"]["ports"] == ["127.0.0.1:8001:8080"]
+    assert "nchan_publisher" not in NGINX
 
 
-def test_the_edge_runs_ahead_of_the_web_processes_it_shares_a_host_with():
-    """nginx.conf raises its workers' priority; in the container that takes CAP_SYS_NICE,
-    without which nginx would log an alert at every start and run at the usual priority."""
-    conf = (ROOT / "deploy" / "nginx" / "nginx.conf").read_text()
-    priority = re.search(r"^worker_priority (-\d+);", conf, re.MULTILINE)
-    assert priority is not None and int(priority[1]) < 0
+def test_readers_listen_on_the_push_engines_own_port_of_the_sites_host():
+    """The edge's workers never write the announcements: the pages' EventSource connects to
+    the push service, whose origin the web replicas name in data-events-url; and only the
+    site's pages may listen there."""
+    assert SERVICES["web"]["environment"]["PUSH_EVENTS_ORIGIN"].endswith("-http://localhost:8001}")
+    assert "nchan_subscriber" not in NGINX
+    assert "nchan_subscriber eventsource;" in PUSH
+    assert 'nchan_access_control_allow_origin "${PRESSIMUS_SITE_ORIGIN}";' in PUSH
+    assert SERVICES["push"]["environment"]["PRESSIMUS_SITE_ORIGIN"].endswith(
+        "-http://localhost:8000}"
+    )
+
+
+def test_the_edge_runs_ahead_of_everything_it_shares_a_host_with():
+    """entrypoint.sh raises the edge's workers' priority, and only theirs: the web processes'
+    pages and the push engine's fan-out both wait for a cached answer. In the container that
+    takes CAP_SYS_NICE, without which nginx would log an alert at every start and run at the
+    usual priority."""
+    edge, push = (int(re.search(r"priority=(-?\d+)", _role(r))[1]) for r in ("edge", "push"))
+    assert edge < 0 and push == 0
+    assert "worker_priority $priority;" in ENTRYPOINT
     assert "SYS_NICE" in SERVICES["proxy"]["cap_add"]
+    assert "cap_add" not in SERVICES["push"]
 
 
 def test_the_edge_keeps_djangos_header_filler_from_readers():

@@ -20,6 +20,10 @@ from live import versions as live
 from streams.models import Block, Byline, Stream
 from tests import factories
 from tests.fixtures_pages import minutes_ago, updates_url
+from tests.test_settings import manage
+
+# Where the readers' pages reach the push engine: the site's host, another port.
+PUSH_ORIGIN = "https://testserver:8443"
 
 
 class _Engine(BaseHTTPRequestHandler):
@@ -40,6 +44,7 @@ def engine(settings):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     settings.PUSH_URL = f"http://127.0.0.1:{server.server_address[1]}"
+    settings.PUSH_EVENTS_ORIGIN = PUSH_ORIGIN
     yield server.heard
     server.shutdown()
     server.server_close()
@@ -109,7 +114,33 @@ def test_with_an_engine_the_stream_page_and_embed_name_the_events_url(engine, cl
     factories.EntryFactory(stream=stream_a, published_at=minutes_ago(1))
 
     for url in ("/streams/syria/", "/streams/syria/embed/"):
-        assert b'data-events-url="/streams/syria/events/"' in client.get(url).content, url
+        expected = f'data-events-url="{PUSH_ORIGIN}/streams/syria/events/"'
+        assert expected.encode() in client.get(url).content, url
+
+
+def test_pages_may_connect_to_the_push_engines_origin_and_no_other():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; "
+        "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['connect-src'])",
+        DEBUG="true",
+        PUSH_URL="http://push:8081",
+        PUSH_EVENTS_ORIGIN="https://news.example.org:8443/",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "[\"'self'\", 'https://news.example.org:8443']"
+
+
+@pytest.mark.parametrize(
+    "origin", ["", "news.example.org:8443", "https://news.example.org/events/", "wss://x.org"]
+)
+def test_push_without_an_origin_readers_can_reach_stops_the_site_from_starting(origin):
+    result = manage("check", DEBUG="true", PUSH_URL="http://push:8081", PUSH_EVENTS_ORIGIN=origin)
+
+    assert result.returncode != 0
+    assert "PUSH_EVENTS_ORIGIN must be the push engine's origin" in result.stderr
 
 
 def test_the_engine_may_let_anyone_listen_to_a_public_stream(engine, client, stream_a):

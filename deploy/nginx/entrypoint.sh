@@ -1,28 +1,70 @@
 #!/bin/sh
-# Start the proxy: fill the PRESSIMUS_* names into pressimus.conf.template (and nothing else:
+# Start an nginx of the proxy: fill the PRESSIMUS_* names into its template (and nothing else:
 # nginx's own $variables stay as they are), then run nginx in the foreground until stopped.
-# docker-compose.yml's proxy image runs it, and so does `make stack` (deploy/stack.py).
+# docker-compose.yml's proxy and push images run it, and so does `make stack` (deploy/stack.py).
 #
+#   PRESSIMUS_ROLE            "edge" (the default: pressimus.conf.template, the edge cache in
+#                             front of the web processes) or "push" (push.conf.template, the
+#                             push engine that holds the readers' Server-Sent Events)
 #   PRESSIMUS_LISTEN          the readers' listen directive(s), e.g. "listen 8080;"
 #   PRESSIMUS_WEB_SERVERS     the upstream's server lines, e.g. "server web:8000 max_fails=0;"
-#   PRESSIMUS_PUBLISH_LISTEN  where the web processes publish (PUSH_URL), e.g. "8081"
-#   PRESSIMUS_MEDIA_SOURCE    how /media/ is served, e.g. "alias /data/media/;"
-#   PRESSIMUS_CACHE_DIR       the edge cache's directory
 #   PRESSIMUS_NGINX_DIR       nginx's prefix: the rendered configuration, pid, temporary files
 #   PRESSIMUS_WATCH_HOST      optional: a DNS name (docker-compose's "web") whose addresses are
 #                             checked every 10 s; nginx reloads when replicas come or go
+# the edge's:
+#   PRESSIMUS_MEDIA_SOURCE    how /media/ is served, e.g. "alias /data/media/;"
+#   PRESSIMUS_CACHE_DIR       the edge cache's directory
+# the push engine's:
+#   PRESSIMUS_PUBLISH_LISTEN  where the web processes publish (PUSH_URL), e.g. "8081"
+#   PRESSIMUS_SITE_ORIGIN     the only origin whose pages may listen, e.g. "https://example.org"
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
 prefix=${PRESSIMUS_NGINX_DIR:-/var/lib/pressimus-nginx}
-mkdir -p "$prefix/temp" "$PRESSIMUS_CACHE_DIR"
+role=${PRESSIMUS_ROLE:-edge}
+# The edge's workers run ahead of everything else on the host: a cached answer never waits behind
+# a page Django is rendering, nor behind an announcement the push engine is writing to thousands
+# of connections at once. The push engine's run at the usual priority: above the edge's, its
+# fan-out held the polls up again (`make loadtest MODE=stack` on 2 cores, see the README).
+# Needs CAP_SYS_NICE (the compose file grants the proxy it); without it nginx logs an alert and
+# runs at the usual priority.
 # shellcheck disable=SC2016 # the names are for envsubst, not for this shell
-names='${PRESSIMUS_LISTEN} ${PRESSIMUS_WEB_SERVERS} ${PRESSIMUS_PUBLISH_LISTEN} ${PRESSIMUS_MEDIA_SOURCE} ${PRESSIMUS_CACHE_DIR}'
-envsubst "$names" < "$here/pressimus.conf.template" > "$prefix/pressimus.conf"
+case "$role" in
+    edge)
+        template=pressimus.conf.template
+        names='${PRESSIMUS_LISTEN} ${PRESSIMUS_WEB_SERVERS} ${PRESSIMUS_MEDIA_SOURCE} ${PRESSIMUS_CACHE_DIR}'
+        priority=-10
+        ;;
+    push)
+        template=push.conf.template
+        names='${PRESSIMUS_LISTEN} ${PRESSIMUS_WEB_SERVERS} ${PRESSIMUS_PUBLISH_LISTEN} ${PRESSIMUS_SITE_ORIGIN}'
+        priority=0
+        ;;
+    *)
+        echo "proxy: PRESSIMUS_ROLE must be edge or push, not \"$role\"" >&2
+        exit 64
+        ;;
+esac
+# A name left out would be rendered empty, and nginx would fail on a line far from the cause.
+for name in $(echo "$names" | tr -d '${}'); do
+    if [ -z "$(printenv "$name" || true)" ]; then
+        echo "proxy ($role): $name is not set" >&2
+        exit 64
+    fi
+done
+# An origin has no path: "https://example.org/" (a SITE_URL) would match no page's Origin.
+if [ -n "${PRESSIMUS_SITE_ORIGIN:-}" ]; then
+    export PRESSIMUS_SITE_ORIGIN="${PRESSIMUS_SITE_ORIGIN%/}"
+fi
+mkdir -p "$prefix/temp"
+if [ "$role" = edge ]; then
+    mkdir -p "$PRESSIMUS_CACHE_DIR"
+fi
+envsubst "$names" < "$here/$template" > "$prefix/pressimus.conf"
 cp "$here/nginx.conf" "$prefix/nginx.conf"
 
 nginx_cmd() {
-    nginx -p "$prefix/" -c "$prefix/nginx.conf" -e stderr "$@"
+    nginx -p "$prefix/" -c "$prefix/nginx.conf" -e stderr -g "worker_priority $priority;" "$@"
 }
 
 nginx_cmd -t -q

@@ -282,7 +282,9 @@
   var RELISTEN = 30000;
 
   function listen(eventsUrl) {
-    var source = new EventSource(eventsUrl);
+    // The push engine has an origin of its own (the site's host, another port): the reader's
+    // cookies go along, so a members-only stream knows who is listening.
+    var source = new EventSource(eventsUrl, { withCredentials: true });
     function heard(event) {
       var data;
       try {
@@ -309,10 +311,16 @@
     });
     source.addEventListener("change", heard);
     source.addEventListener("error", function () {
-      // Polling at the usual pace until the browser reconnects on its own.
+      // Polling at the usual pace until the browser reconnects on its own: the safety net's
+      // poll, a minute away, is brought forward. Only then: while the engine is away the
+      // browser retries every few seconds, each retry fails here again, and re-arming the
+      // timer each time would put the next poll off for as long as the engine stays away.
+      if (pushing && !inFlight) {
+        pushing = false;
+        schedule();
+      }
       pushing = false;
       hearingBy("polling");
-      if (!inFlight) schedule();
       // Refused outright (an error status, not a dropped connection), the browser gives up
       // for good: try again later, when the engine may be back.
       if (source.readyState === EventSource.CLOSED) {

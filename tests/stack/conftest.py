@@ -1,9 +1,10 @@
 """The production shape on loopback (deploy/stack.py), tried as readers meet it.
 
-One stack for the session: nginx with Nchan in front (the edge cache and the push engine),
-two gunicorn replicas with production settings, PostgreSQL, Redis and the task queue's
-worker, over HTTPS, seeded with the demo. Chromium trusts its throwaway certificate by key.
-Locally a machine without nginx and Nchan skips these tests loudly; under CI=true they fail.
+One stack for the session: nginx in front (the edge cache), Nchan in an nginx of its own on
+another port (the push engine), two gunicorn replicas with production settings, PostgreSQL,
+Redis and the task queue's worker, over HTTPS, seeded with the demo. Chromium trusts its
+throwaway certificate by key. Locally a machine without nginx and Nchan skips these tests
+loudly; under CI=true they fail.
 """
 
 from __future__ import annotations
@@ -170,17 +171,22 @@ def fetch(
         return error.code, error.headers, error.read().decode(errors="replace")
 
 
-def events_status(stack: Stack, slug: str, *, cookie: str = "") -> int:
-    """The status a subscription to a stream's events gets, without holding it open."""
-    headers = {"Accept": "text/event-stream"}
+def events_status(stack: Stack, slug: str, *, cookie: str = "", origin: str | None = None) -> int:
+    """The status a subscription to a stream's events gets, without holding it open: asked as
+    a page of the site asks (its origin; another one given), on the push engine's origin."""
+    headers = {"Accept": "text/event-stream", "Origin": stack.url if origin is None else origin}
     if cookie:
         headers["Cookie"] = cookie
-    request = urllib.request.Request(f"{stack.url}/streams/{slug}/events/", headers=headers)
+    request = urllib.request.Request(events_url(stack, slug), headers=headers)
     try:
         with urllib.request.urlopen(request, context=stack.client_tls, timeout=10) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+def events_url(stack: Stack, slug: str) -> str:
+    return f"{stack.events_origin}/streams/{slug}/events/"
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):

@@ -6,23 +6,15 @@ from __future__ import annotations
 
 import json
 import re
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 
-from bench.procs import process_tree, running
-from bench.server import reachable
 from tests.stack.conftest import (
-    BASE_DIR,
     MEMBER,
     MEMBERS_STREAM,
     PUBLIC_STREAM,
     fetch,
-    open_directory,
     publish,
     wait_for,
 )
@@ -124,35 +116,3 @@ def test_a_cached_nothing_new_answer_outlives_a_publish_by_at_most_one_interval(
 
     wait_for(brought, timeout=POLL_INTERVAL_S + 1, what="the poll answer with the new entry")
     print(f"publish → in the cached poll's answer: {time.time() - published.at:.2f} s")
-
-
-def test_the_stack_script_starts_and_stops_leaving_nothing_behind():
-    """`make stack` as an operator runs it: up, answering, then Ctrl+C and nothing left."""
-    with open_directory() as directory:
-        _start_and_stop(directory / "stack")
-
-
-def _start_and_stop(directory: Path) -> None:
-    command = [sys.executable, "deploy/stack.py", "--port", "0", "--directory", str(directory)]
-    process = subprocess.Popen(
-        command, cwd=BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    lines = []
-    try:
-        for line in process.stdout:
-            lines.append(line)
-            if line.startswith("stack: "):
-                break
-        assert lines and lines[-1].startswith("stack: https://127.0.0.1:"), "".join(lines)
-        url = lines[-1].split()[1]
-        pids = process_tree(process.pid)[1:]
-        assert len(pids) >= 5, pids  # nginx, two gunicorn masters, their workers, the worker
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-    alive = [pid for pid in pids if running(pid)]
-    assert alive == [], f"left running: {alive}"
-    port = int(url.rstrip("/").rsplit(":", 1)[1])
-    assert not reachable("127.0.0.1", port)

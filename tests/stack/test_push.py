@@ -12,6 +12,8 @@ from tests.stack.conftest import (
     MEMBERS_STREAM,
     PUBLIC_STREAM,
     events_status,
+    events_url,
+    fetch,
     open_stream,
     publish,
     wait_for,
@@ -55,8 +57,9 @@ def _arrival(page, published, *, timeout: float) -> float:
 
 def test_an_open_page_hears_of_an_entry_by_push_and_shows_it(stack, reader):
     open_stream(reader, stack, PUBLIC_STREAM)
+    # On the push engine's own origin: the edge's workers never write the announcements.
     assert reader.locator("#entries").get_attribute("data-events-url") == (
-        f"/streams/{PUBLIC_STREAM}/events/"
+        events_url(stack, PUBLIC_STREAM)
     )
     asked = _watch_updates(reader)
 
@@ -75,19 +78,20 @@ def test_an_open_page_hears_of_an_entry_by_push_and_shows_it(stack, reader):
 def test_a_page_whose_engine_restarts_polls_meanwhile_and_catches_up_once(stack, reader):
     open_stream(reader, stack, PUBLIC_STREAM)
 
-    stack.stop_proxy()
+    stack.push.stop()
     try:
         reader.locator('#entries[data-live-hearing="polling"]').wait_for(timeout=10_000)
-        # Published while the page can reach neither the engine nor the site.
-        missed = publish(stack, PUBLIC_STREAM, "Published while the proxy was away")
+        # Published while the engine is away: the page's polls through the edge bring it
+        # (within an interval, and the edge's answer may be up to an interval old).
+        missed = publish(stack, PUBLIC_STREAM, "Published while the push engine was away")
+        _arrival(reader, missed, timeout=3 * POLL_INTERVAL_S)
     finally:
-        stack.start_proxy()
+        stack.push.start()
 
-    # The browser reconnects on its own; its first answer brings what it missed.
-    _arrival(reader, missed, timeout=30)
-    reader.locator('#entries[data-live-hearing="push"]').wait_for(timeout=30_000)
+    # The page listens again (the browser reconnects on its own, or live.js tries again).
+    reader.locator('#entries[data-live-hearing="push"]').wait_for(timeout=40_000)
     # And push works again for what comes next.
-    later = publish(stack, PUBLIC_STREAM, "Published once the proxy was back")
+    later = publish(stack, PUBLIC_STREAM, "Published once the push engine was back")
     _arrival(reader, later, timeout=POLL_INTERVAL_S)
 
     assert _shown(reader, missed.entry_id) == 1
@@ -124,12 +128,41 @@ def test_a_member_hears_a_members_only_stream_and_nobody_else_does(stack, member
     assert events_status(stack, "no-such-stream") == 404
 
 
+def test_only_the_sites_own_pages_may_listen(stack):
+    """The engine is on an origin of its own, so every page's EventSource is cross-origin
+    there: it answers the site's pages (with their cookies) and refuses any other."""
+    assert events_status(stack, PUBLIC_STREAM) == 200
+    for other in ("https://evil.example", "null", stack.url.replace("https:", "http:")):
+        assert events_status(stack, PUBLIC_STREAM, origin=other) == 403, other
+
+    request = urllib.request.Request(
+        events_url(stack, PUBLIC_STREAM),
+        headers={"Accept": "text/event-stream", "Origin": stack.url},
+    )
+    with urllib.request.urlopen(request, context=stack.client_tls, timeout=2) as response:
+        assert response.headers["Access-Control-Allow-Origin"] == stack.url
+        assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    # And the site's pages may connect there (Content-Security-Policy connect-src).
+    status, headers, _ = fetch(stack, f"/streams/{PUBLIC_STREAM}/")
+    assert status == 200
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in headers["Content-Security-Policy"].split(";")
+        if " " in directive.strip()
+    )
+    assert stack.events_origin in policy["connect-src"].split()
+
+
 def _heard(stack, last_event_id: str, seconds: float = 2) -> bytes:
     """What a (re)connecting EventSource with that Last-Event-ID receives in its first
     seconds."""
     request = urllib.request.Request(
-        f"{stack.url}/streams/{PUBLIC_STREAM}/events/",
-        headers={"Accept": "text/event-stream", "Last-Event-ID": last_event_id},
+        events_url(stack, PUBLIC_STREAM),
+        headers={
+            "Accept": "text/event-stream",
+            "Origin": stack.url,
+            "Last-Event-ID": last_event_id,
+        },
     )
     received = b""
     with urllib.request.urlopen(request, context=stack.client_tls, timeout=seconds) as response:
