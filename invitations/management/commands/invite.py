@@ -13,12 +13,10 @@ from django.utils import timezone
 from invitations import services
 
 
-def default_base_url() -> str | None:
-    """The site's address from its first concrete host name, if it has one."""
-    for host in settings.ALLOWED_HOSTS:
-        if host and not host.startswith(".") and "*" not in host:
-            return f"{settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL}://{host}"
-    return None
+def default_base_url() -> str:
+    """The site's address, as every link in mail from a process with no request takes it
+    (SITE_URL: scheme, host and port; by default from ALLOWED_HOSTS)."""
+    return settings.SITE_URL
 
 
 class Command(BaseCommand):
@@ -36,7 +34,7 @@ class Command(BaseCommand):
             "--base-url",
             default=None,
             help="The site's address for the link in the e-mail, e.g. https://pressimus.org "
-            "(default: the first of ALLOWED_HOSTS).",
+            "(default: SITE_URL).",
         )
         parser.add_argument(
             "--reviewer",
@@ -46,8 +44,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, email: str, name: str, base_url: str | None, reviewer, **options):
         base_url = base_url or default_base_url()
-        if not base_url:
-            raise CommandError("No site address is known: pass --base-url https://your.site")
         try:
             services.validate_base_url(base_url)
         except ValueError as error:
