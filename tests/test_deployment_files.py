@@ -141,5 +141,14 @@ def test_the_edge_runs_ahead_of_everything_it_shares_a_host_with():
     assert "cap_add" not in SERVICES["push"]
 
 
+def test_one_edge_worker_refreshes_each_expired_answer_and_the_fan_out_takes_every_core():
+    assert "worker_processes ${PRESSIMUS_WORKER_PROCESSES:-$workers};" in ENTRYPOINT
+    assert "workers=1" in _role("edge")
+    assert "workers=auto" in _role("push")
+    # Not also in nginx.conf, where nginx would refuse it twice.
+    conf = (ROOT / "deploy" / "nginx" / "nginx.conf").read_text()
+    assert re.search(r"^\s*worker_processes", conf, re.MULTILINE) is None
+
+
 def test_the_edge_keeps_djangos_header_filler_from_readers():
     assert "proxy_hide_header X-Header-Pad;" in NGINX
