@@ -26,8 +26,9 @@ prefix=${PRESSIMUS_NGINX_DIR:-/var/lib/pressimus-nginx}
 role=${PRESSIMUS_ROLE:-edge}
 # The edge's workers run ahead of everything else on the host: a cached answer never waits behind
 # a page Django is rendering, nor behind an announcement the push engine is writing to thousands
-# of connections at once. The push engine's run at the usual priority: above the edge's, its
-# fan-out held the polls up again (`make loadtest MODE=stack` on 2 cores, see the README).
+# of connections at once. The push engine's run at the usual priority: raised to -5, its fan-out
+# held up the polls answered beside it more (`make loadtest MODE=stack` on 2 cores, 30 s: poll
+# p99 73 ms against 59 ms).
 # Needs CAP_SYS_NICE (the compose file grants the proxy it); without it nginx logs an alert and
 # runs at the usual priority.
 # One worker for the edge: two refreshed the same expired answer now and then (each reads the
