@@ -293,6 +293,9 @@ def running_stack(
         web_env = inherited | settings
         both = {
             "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
+            # Started as root, nginx's workers would run as nobody, who may not reach the
+            # stack's directory (a checkout under /root, a private temporary directory).
+            **({"PRESSIMUS_NGINX_USER": "root"} if os.geteuid() == 0 else {}),
             "PRESSIMUS_WEB_SERVERS": " ".join(f"server 127.0.0.1:{p};" for p in web_ports),
         }
         proxy = Nginx(

@@ -13,6 +13,7 @@
 #                             checked every 10 s; nginx reloads when replicas come or go
 #   PRESSIMUS_WORKER_PROCESSES  optional: nginx's worker_processes instead of the role's own
 #                             (the edge: 1, the push engine: auto, one per core)
+#   PRESSIMUS_NGINX_USER      optional: the user nginx's workers run as (nginx's default: nobody)
 # the edge's:
 #   PRESSIMUS_MEDIA_SOURCE    how /media/ is served, e.g. "alias /data/media/;"
 #   PRESSIMUS_CACHE_DIR       the edge cache's directory
@@ -26,15 +27,15 @@ prefix=${PRESSIMUS_NGINX_DIR:-/var/lib/pressimus-nginx}
 role=${PRESSIMUS_ROLE:-edge}
 # The edge's workers run ahead of everything else on the host: a cached answer never waits behind
 # a page Django is rendering, nor behind an announcement the push engine is writing to thousands
-# of connections at once. The push engine's run at the usual priority: raised to -5, its fan-out
-# held up the polls answered beside it more (`make loadtest MODE=stack` on 2 cores, 30 s: poll
-# p99 73 ms against 59 ms).
+# of connections at once. The push engine's run at the usual priority, beside the web processes
+# (`make loadtest MODE=stack` on 2 cores, 60 s: poll p99 23 ms, publish -> every push reader's
+# connection p99 0.4 s).
 # Needs CAP_SYS_NICE (the compose file grants the proxy it); without it nginx logs an alert and
 # runs at the usual priority.
 # One worker for the edge: two refreshed the same expired answer now and then (each reads the
 # cached copy's age before taking the cache's lock, and one can read it just before the other
 # has replaced it), and Django was asked twice for one URL (1 URL in a 60 s run). One worker
-# answers 20 000 polls/s with 40 % of a core; a host with more to answer sets
+# answers 20 000 polls/s with 36 % of a core; a host with more to answer sets
 # PRESSIMUS_WORKER_PROCESSES. The push engine's fan-out spreads over every core.
 # shellcheck disable=SC2016 # the names are for envsubst, not for this shell
 case "$role" in
@@ -73,12 +74,19 @@ fi
 envsubst "$names" < "$here/$template" > "$prefix/pressimus.conf"
 cp "$here/nginx.conf" "$prefix/nginx.conf"
 
+# The role's main directives, given with -g: nginx keeps only the last -g of its command line,
+# so they all go in one.
+main="worker_priority $priority; worker_processes ${PRESSIMUS_WORKER_PROCESSES:-$workers};"
+if [ -n "${PRESSIMUS_NGINX_USER:-}" ]; then
+    main="$main user $PRESSIMUS_NGINX_USER;"
+fi
 nginx_cmd() {
-    nginx -p "$prefix/" -c "$prefix/nginx.conf" -e stderr -g "worker_priority $priority; worker_processes ${PRESSIMUS_WORKER_PROCESSES:-$workers};" "$@"
+    nginx -p "$prefix/" -c "$prefix/nginx.conf" -e stderr "$@"
 }
 
-nginx_cmd -t -q
-nginx_cmd -g "daemon off;" &
+nginx_cmd -g "$main" -t -q
+# A reload keeps them: nginx's master reads its configuration again with its own -g.
+nginx_cmd -g "$main daemon off;" &
 nginx_pid=$!
 # TERM (docker stop): nginx's fast shutdown. Its graceful one (QUIT) waits for every open
 # connection to end, and the push readers' never do; dropped, they reconnect and catch up.

@@ -5,11 +5,15 @@ longer than one poll interval."""
 from __future__ import annotations
 
 import json
+import os
+import pwd
 import re
 import time
+from pathlib import Path
 
 import pytest
 
+from bench.procs import process_tree, stat_fields
 from tests.stack.conftest import (
     MEMBER,
     MEMBERS_STREAM,
@@ -116,3 +120,22 @@ def test_a_cached_nothing_new_answer_outlives_a_publish_by_at_most_one_interval(
 
     wait_for(brought, timeout=POLL_INTERVAL_S + 1, what="the poll answer with the new entry")
     print(f"publish → in the cached poll's answer: {time.time() - published.at:.2f} s")
+
+
+def _workers(nginx) -> list[tuple[int, str]]:
+    """The nice value and user of each worker of one of the stack's nginx."""
+    found = []
+    for pid in process_tree(nginx.pid):
+        if b"nginx: worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+            fields = stat_fields(pid)
+            owner = Path(f"/proc/{pid}").stat().st_uid
+            found.append((int(fields[16]), pwd.getpwuid(owner).pw_name))
+    return found
+
+
+def test_each_nginx_runs_as_its_role_says(stack):
+    """What entrypoint.sh gives each role is what runs: one edge worker ahead of everything
+    else on the host, and the push engine's on every core at the usual priority."""
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    assert _workers(stack.proxy) == [(-10, user)]
+    assert _workers(stack.push) == [(0, user)] * os.cpu_count()
