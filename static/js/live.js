@@ -315,12 +315,10 @@
       // poll, a minute away, is brought forward. Only then: while the engine is away the
       // browser retries every few seconds, each retry fails here again, and re-arming the
       // timer each time would put the next poll off for as long as the engine stays away.
-      if (pushing && !inFlight) {
-        pushing = false;
-        schedule();
-      }
+      var wasPushing = pushing;
       pushing = false;
       hearingBy("polling");
+      if (wasPushing && !inFlight) schedule();
       // Refused outright (an error status, not a dropped connection), the browser gives up
       // for good: try again later, when the engine may be back.
       if (source.readyState === EventSource.CLOSED) {
