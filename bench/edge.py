@@ -67,8 +67,6 @@ def main() -> int:
         print("== edge: skipped, wrk is missing (apt-get install wrk)")
         return 0
     directory = Path(tempfile.mkdtemp(prefix="pressimus-edge-"))
-    # nginx's workers run as an unprivileged user: they must reach the directory.
-    directory.chmod(0o755)
     try:
         try:
             with running_stack(directory / "stack", database_name="pressimus_bench_edge") as stack:

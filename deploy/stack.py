@@ -173,14 +173,6 @@ class Stack:
     publish_port: int
     web_ports: list[int]
 
-    @property
-    def proxy_port(self) -> int:
-        return self.proxy.port
-
-    @property
-    def push_port(self) -> int:
-        return self.push.port
-
     def manage(self, *args: str, timeout: float = 300) -> str:
         """A management command against the stack's database, as an operator would run it."""
         return manage(self.env, *args, timeout=timeout)
@@ -294,7 +286,8 @@ def running_stack(
         both = {
             "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
             # Started as root, nginx's workers would run as nobody, who may not reach the
-            # stack's directory (a checkout under /root, a private temporary directory).
+            # stack's directory (a checkout under /root, a private temporary directory): they
+            # run as whoever started it.
             **({"PRESSIMUS_NGINX_USER": "root"} if os.geteuid() == 0 else {}),
             "PRESSIMUS_WEB_SERVERS": " ".join(f"server 127.0.0.1:{p};" for p in web_ports),
         }
@@ -390,12 +383,6 @@ def _refuse_to_start(directory: Path, port: int) -> None:
         sys.exit(f"stack: port {port} is taken; choose another with --port (make: STACK_PORT=).")
 
 
-def _make_directory(directory: Path) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    # nginx's workers run as an unprivileged user, and reach the stack's files through it.
-    directory.chmod(0o755)
-
-
 def _write_env(path: Path, settings: dict[str, str]) -> None:
     """``settings`` as lines a shell sources, readable by their owner alone: SECRET_KEY."""
     path.unlink(missing_ok=True)
@@ -408,7 +395,7 @@ def serve(arguments: argparse.Namespace) -> None:
     """Run the stack over plain HTTP until Ctrl+C or SIGTERM (--stop)."""
     directory = arguments.directory
     _refuse_to_start(directory, arguments.port)
-    _make_directory(directory)
+    directory.mkdir(parents=True, exist_ok=True)
     (directory / PID_FILE).write_text(f"{os.getpid()}\n")
 
     def stop(*_: object) -> None:
@@ -469,7 +456,7 @@ def detach(arguments: argparse.Namespace) -> None:
     printed what it printed, its address last."""
     directory = arguments.directory
     _refuse_to_start(directory, arguments.port)
-    _make_directory(directory)
+    directory.mkdir(parents=True, exist_ok=True)
     (directory / ENV_FILE).unlink(missing_ok=True)
     log_path = directory / LOG_FILE
     command = [sys.executable, __file__, "--port", str(arguments.port)]

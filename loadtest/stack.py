@@ -1294,8 +1294,6 @@ def main(argv: list[str] | None = None) -> int:
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     tmp = Path(tempfile.mkdtemp(prefix="pressimus-loadtest-stack-"))
-    # nginx's workers run as another user: they must reach their cache below this directory.
-    tmp.chmod(0o755)
     failures: list[str] = []
     print(f"Pressimus stack load test on database {DATABASE_NAME}")
     try:

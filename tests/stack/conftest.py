@@ -53,10 +53,8 @@ def _require_stack() -> None:
 
 @contextmanager
 def open_directory() -> Iterator[Path]:
-    """A directory nginx's workers can reach: they run as an unprivileged user, and pytest's
-    own temporary directories are its owner's alone."""
+    """A directory of its own for a stack, removed afterwards."""
     directory = Path(tempfile.mkdtemp(prefix="pressimus-stack-"))
-    directory.chmod(0o755)
     try:
         yield directory
     finally:
