@@ -43,7 +43,48 @@ class RequestIDMiddleware:
             response = self.get_response(request)
         finally:
             request_id_var.reset(token)
-        response[REQUEST_ID_HEADER] = request_id
+        # An answer a shared cache may keep (the edge, a CDN) would hand this one request's id
+        # to every reader it is served to, naming a request theirs never was.
+        if not is_shareable(response):
+            response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+def is_shareable(response: HttpResponseBase) -> bool:
+    """Whether the answer says a shared cache may keep it (``Cache-Control: public``)."""
+    return "public" in response.get("Cache-Control", "").replace(" ", "").split(",")
+
+
+# Read by browsers only on a document they display (framing, features, the referrer its links
+# send, its browsing context group); a JSON answer is never one. The pages' CSP, with its
+# frame-ancestors, and nosniff and HSTS go on every answer.
+DOCUMENT_ONLY_HEADERS = (
+    "X-Frame-Options",
+    "Permissions-Policy",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
+
+
+class DataAnswerHeadersMiddleware:
+    """Keeps the headers that only concern documents off answers that are data (JSON).
+
+    The readers' polls are JSON, thousands a second through the edge, which re-reads a kept
+    answer's every header line on each hit: what the answer carries for nothing costs on
+    every poll. Without these four and the request id (which a kept answer no longer carries),
+    the edge's polls went from 0.81x to 0.86x of nginx serving a file (bench/edge.py, medians).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        media_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+        if media_type == "application/json" or media_type.endswith("+json"):
+            for header in DOCUMENT_ONLY_HEADERS:
+                if header in response:
+                    del response[header]
         return response
 
 
@@ -69,8 +110,7 @@ class SteadyHeaderLengthMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         length = response.get("Content-Length", "")
-        shareable = "public" in response.get("Cache-Control", "").replace(" ", "").split(",")
-        if shareable and length and len(length) < STEADY_LENGTH:
+        if is_shareable(response) and length and len(length) < STEADY_LENGTH:
             response[HEADER_PAD] = "0" * (STEADY_LENGTH - len(length))
         return response
 

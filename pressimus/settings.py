@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: it measures the Content-Length the others settled on.
     "pressimus.middleware.SteadyHeaderLengthMiddleware",
+    # Outside every middleware that adds a header for documents.
+    "pressimus.middleware.DataAnswerHeadersMiddleware",
     "pressimus.middleware.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "pressimus.middleware.ContentSecurityPolicyMiddleware",

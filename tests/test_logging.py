@@ -45,25 +45,48 @@ def test_an_exception_is_kept_in_the_same_line():
     assert line["request_id"] is None
 
 
+PRIVATE_PAGE = "/accounts/login/"
+
+
 def test_every_response_carries_a_new_request_id(client, db):
-    first = client.get("/robots.txt")["X-Request-ID"]
-    second = client.get("/robots.txt")["X-Request-ID"]
+    first = client.get(PRIVATE_PAGE)["X-Request-ID"]
+    second = client.get(PRIVATE_PAGE)["X-Request-ID"]
 
     assert len(first) == 32
     assert first != second
 
 
 def test_a_sane_incoming_request_id_is_kept(client, db):
-    response = client.get("/robots.txt", headers={"X-Request-ID": "lb.7f3a-01_x"})
+    response = client.get(PRIVATE_PAGE, headers={"X-Request-ID": "lb.7f3a-01_x"})
 
     assert response["X-Request-ID"] == "lb.7f3a-01_x"
 
 
 def test_an_unsafe_or_long_incoming_request_id_is_replaced(client, db):
     for bad in ["a b", "x\r\nSet-Cookie: y", "a" * 65, "<script>"]:
-        response = client.get("/robots.txt", headers={"X-Request-ID": bad})
+        response = client.get(PRIVATE_PAGE, headers={"X-Request-ID": bad})
         assert response["X-Request-ID"] != bad
         assert len(response["X-Request-ID"]) == 32
+
+
+def test_an_answer_shared_caches_keep_names_no_request(client, db, stream_a):
+    # The edge hands a kept answer to every reader: one request's id would be everyone's.
+    for url in ["/robots.txt", stream_a.get_absolute_url()]:
+        response = client.get(url, headers={"X-Request-ID": "lb.7f3a-01_x"})
+
+        assert "public" in response["Cache-Control"]
+        assert "X-Request-ID" not in response
+
+
+def test_the_line_django_logs_for_a_404_carries_the_request_id(client, db, caplog):
+    caplog.set_level(logging.WARNING, logger="django.request")
+
+    response = client.get("/no-such-page/", headers={"X-Request-ID": "lb.404-a"})
+
+    assert response.status_code == 404
+    assert response["X-Request-ID"] == "lb.404-a"
+    (line,) = [r for r in caplog.records if r.name == "django.request"]
+    assert formatted(line)["request_id"] == "lb.404-a"
 
 
 def test_log_records_written_during_a_request_carry_its_id(rf):

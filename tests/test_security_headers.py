@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from pressimus import middleware
 from tests import factories
+from tests.fixtures_pages import updates_url
 from tests.test_settings import REAL_KEY, manage
 
 PERMISSIONS = ("camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()")
@@ -51,6 +52,36 @@ def test_every_page_sends_the_hardening_headers(client, pages, page):
     assert response["Cross-Origin-Opener-Policy"] == "same-origin"
     assert response["X-Frame-Options"] == "DENY"
     assert all(feature in response["Permissions-Policy"] for feature in PERMISSIONS)
+
+
+DOCUMENT_ONLY = (
+    "X-Frame-Options",
+    "Permissions-Policy",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
+
+
+@pytest.mark.parametrize("answer", ["poll", "poll, gzip", "openapi", "api, error"])
+def test_an_answer_that_is_data_keeps_the_hardening_but_not_what_concerns_documents(
+    client, stream_a, answer
+):
+    factories.EntryFactory(stream=stream_a, title="Shelter opens")
+    poll = updates_url(client.get(stream_a.get_absolute_url(), secure=True))
+    url, headers = {
+        "poll": (poll, {}),
+        "poll, gzip": (poll, {"Accept-Encoding": "gzip"}),
+        "openapi": ("/api/openapi.json", {}),
+        "api, error": ("/api/v1/streams/no-such-stream/", {}),
+    }[answer]
+
+    response = client.get(url, headers=headers, secure=True)
+
+    assert "json" in response["Content-Type"]
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert directives(response)["frame-ancestors"] == "'none'"
+    assert [header for header in DOCUMENT_ONLY if header in response] == []
 
 
 @pytest.mark.parametrize("page", ["home", "stream", "entry", "admin"])
