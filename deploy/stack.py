@@ -200,7 +200,7 @@ def _redis_urls(queue_db: int) -> Iterator[tuple[str, str]]:
 
 
 def _settings(directory: Path, *, database_url: str, cache_url: str, queue_url: str, url: str,
-              publish_port: int, events_origin: str,
+              publish_port: int, events_origin: str, refresh_port: int,
               extra: dict[str, str]) -> dict[str, str]:  # fmt: skip
     """The web processes' settings: production's, for this stack."""
     settings = dict(
@@ -217,6 +217,7 @@ def _settings(directory: Path, *, database_url: str, cache_url: str, queue_url: 
         ALLAUTH_TRUSTED_PROXY_COUNT="1",
         PUSH_URL=f"http://127.0.0.1:{publish_port}",
         PUSH_EVENTS_ORIGIN=events_origin,
+        EDGE_REFRESH_URL=f"http://127.0.0.1:{refresh_port}",
         EMAIL_URL="consolemail://",
         MEDIA_ROOT=str(directory / "media"),
         STATIC_ROOT=str(directory / "static"),
@@ -267,6 +268,7 @@ def running_stack(
         proxy_port = port or free_port()
         push_port = free_port()
         publish_port = free_port()
+        refresh_port = free_port()
         web_ports = [free_port() for _ in range(WEB_REPLICAS)]
         scheme = "https" if tls else "http"
         url = f"{scheme}://127.0.0.1:{proxy_port}"
@@ -279,6 +281,7 @@ def running_stack(
             url=url,
             publish_port=publish_port,
             events_origin=events_origin,
+            refresh_port=refresh_port,
             extra=env or {},
         )
         inherited = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_VARIABLES}
@@ -300,6 +303,7 @@ def running_stack(
                 "PRESSIMUS_CACHE_DIR": str(directory / "nginx" / "cache"),
                 "PRESSIMUS_LISTEN": f"listen 127.0.0.1:{proxy_port}{listen_rest}",
                 "PRESSIMUS_MEDIA_SOURCE": f"alias {directory / 'media'}/;",
+                "PRESSIMUS_REFRESH_LISTEN": f"listen 127.0.0.1:{refresh_port};",
             },
             proxy_port,
             directory / "proxy.log",

@@ -30,7 +30,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.models import Profile
-from live import push
+from live import edge, push
 from pressimus.lib import commits
 from streams.models import Block, Byline, Entry, Source, Stream
 
@@ -91,9 +91,11 @@ def _drain() -> None:
     if not stream_ids:
         return
     bumped = {stream_id: stream_version_bump(stream_id) for stream_id in sorted(stream_ids)}
-    if push.is_on():
+    if push.is_on() or edge.is_on():
         slugs = dict(Stream.objects.filter(pk__in=bumped).values_list("pk", "slug"))
-        push.announce({slugs[pk]: version for pk, version in bumped.items() if pk in slugs})
+        changed = {slugs[pk]: version for pk, version in bumped.items() if pk in slugs}
+        edge.refresh(changed)
+        push.announce(changed)
 
 
 def _bump_after_commit(stream_ids: Callable[[], Iterable[int]]) -> None:

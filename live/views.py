@@ -10,7 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.gzip import gzip_page
 
-from live import push, versions
+from live import edge, push, versions
 from live.updates import (
     ANSWER_TIMEOUT,
     UPDATES_PRIVATE_CACHE_CONTROL,
@@ -32,10 +32,15 @@ def _client_version(request: HttpRequest) -> int | None:
 
 
 def _announced_version(request: HttpRequest) -> int | None:
-    """The version push announced to the page (``?at=``), if any; the edge cache keys on it,
-    Django only makes sure its answer is at least that new. A malformed one is ignored."""
-    raw = request.GET.get("at", "")
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
+    """The version the answer must be at least as new as, if any: announced to the page by push
+    (``?at=``, which the edge cache keys on) or named by the edge's refresh after a change
+    (live.edge). A malformed one is ignored."""
+    found = [
+        int(raw)
+        for raw in (request.GET.get("at", ""), request.headers.get(edge.VERSION_HEADER, ""))
+        if raw.isascii() and raw.isdigit() and len(raw) <= 18
+    ]
+    return max(found, default=None)
 
 
 def _updates_response(request: HttpRequest, kept: dict) -> HttpResponse:
@@ -71,8 +76,8 @@ def stream_updates(request: HttpRequest, slug: str) -> HttpResponse:
     kept = versions.kept(slug, name)
     announced = _announced_version(request)
     if kept is not None and announced is not None and kept["version"] < announced:
-        # Push named a newer version than this process remembers: never answer "nothing new"
-        # to a page that knows better.
+        # Push (or the edge's refresh) named a newer version than this process remembers:
+        # never answer "nothing new" to a page that knows better.
         kept = None
     if kept is not None:
         if kept["members_only"] and not reads_members_only(request.user):
@@ -88,7 +93,12 @@ def stream_updates(request: HttpRequest, slug: str) -> HttpResponse:
     # this, and a redirect to an HTML sign-in page would help nobody.
     if meta["members_only"] and not reads_members_only(request.user):
         raise Http404
-    body = json.dumps(updates_answer(meta, after, held), cls=DjangoJSONEncoder).encode()
+    answer = updates_answer(meta, after, held)
+    if not meta["members_only"]:
+        # The URL readers of this answer poll next: its copy at the edge is replaced when the
+        # stream changes (members-only answers are never kept there).
+        edge.note_next(slug, answer["next"])
+    body = json.dumps(answer, cls=DjangoJSONEncoder).encode()
     kept = {
         "body": body,
         "etag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',

@@ -717,7 +717,11 @@ class DjangoHits:
 
 def django_hits(logs: list[Path], window: tuple[float, float], interval_s: float) -> DjangoHits:
     """Requests the web processes served in the window (their access logs, to the second),
-    by kind; and the readers' URLs that reached Django twice within the poll interval."""
+    by kind; and the readers' URLs that reached Django twice within the poll interval (the
+    readers' own requests: the edge's refreshes after a change are counted apart)."""
+    # Imported here: live's modules load Django's models, set up by the time this runs.
+    from live.edge import USER_AGENT as EDGE_REFRESH_AGENT
+
     kinds: Counter = Counter()
     hits: dict[str, list[int]] = defaultdict(list)
     first, last = math.floor(window[0]), math.ceil(window[1])
@@ -731,7 +735,11 @@ def django_hits(logs: list[Path], window: tuple[float, float], interval_s: float
                 continue
             path = match[3]
             route = urlsplit(path).path
-            if "/updates/" in route:
+            if line.endswith(f'"{EDGE_REFRESH_AGENT}"'):
+                # Asked by the web processes themselves as a change committed (live/edge.py): a
+                # URL's answer replaced for its new version, not the readers' polls let through.
+                kind = "edge refreshes (after a change)"
+            elif "/updates/" in route:
                 kind = "updates ?at= (after a push event)" if "at=" in path else "updates polls"
             elif route.endswith("/events/"):
                 kind = "push authorisations"

@@ -352,6 +352,16 @@ if PUSH_URL and not re.fullmatch(r"https?://[^/?#\s]+(:[0-9]+)?", PUSH_EVENTS_OR
         f"https://example.org:8443 (got {PUSH_EVENTS_ORIGIN!r})."
     )
 
+# The edge's refresh port (live/edge.py), e.g. http://proxy:8082: when set, the edge's copy of
+# what up-to-date readers poll is replaced the moment a change commits, so polling readers see
+# it at their next poll instead of after the copy's max-age too. Never a port readers reach.
+EDGE_REFRESH_URL = env.str("EDGE_REFRESH_URL", default="").strip()
+if EDGE_REFRESH_URL and not re.fullmatch(r"https?://[^/?#\s]+", EDGE_REFRESH_URL):
+    raise ImproperlyConfigured(
+        "EDGE_REFRESH_URL must be the edge's refresh port as the web processes reach it, a "
+        f"scheme, host and port with no path, such as http://proxy:8082 (got {EDGE_REFRESH_URL!r})."
+    )
+
 # No 'unsafe-inline': our pages, the admin, allauth and the prose editor load only files.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {

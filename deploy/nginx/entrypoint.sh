@@ -17,6 +17,8 @@
 # the edge's:
 #   PRESSIMUS_MEDIA_SOURCE    how /media/ is served, e.g. "alias /data/media/;"
 #   PRESSIMUS_CACHE_DIR       the edge cache's directory
+#   PRESSIMUS_REFRESH_LISTEN  the refresh port's listen directive, for the web processes only
+#                             (EDGE_REFRESH_URL), e.g. "listen 8082;"
 # the push engine's:
 #   PRESSIMUS_PUBLISH_LISTEN  where the web processes publish (PUSH_URL), e.g. "8081"
 #   PRESSIMUS_SITE_ORIGIN     the only origin whose pages may listen, e.g. "https://example.org"
@@ -41,7 +43,7 @@ role=${PRESSIMUS_ROLE:-edge}
 case "$role" in
     edge)
         template=pressimus.conf.template
-        names='${PRESSIMUS_LISTEN} ${PRESSIMUS_WEB_SERVERS} ${PRESSIMUS_MEDIA_SOURCE} ${PRESSIMUS_CACHE_DIR}'
+        names='${PRESSIMUS_LISTEN} ${PRESSIMUS_WEB_SERVERS} ${PRESSIMUS_MEDIA_SOURCE} ${PRESSIMUS_CACHE_DIR} ${PRESSIMUS_REFRESH_LISTEN}'
         priority=-10
         workers=1
         ;;
