@@ -415,8 +415,11 @@ STREAM_PAGE_SIZE = env.int("STREAM_PAGE_SIZE", default=20)
 # all readers at once (a kill switch under load).
 LIVE_POLL_INTERVAL_MS = env.int("LIVE_POLL_INTERVAL_MS", default=5000)
 # How long a web process answers an unchanged poll (or an anonymous stream page) from its own
-# memory before asking the shared cache again; 0 turns it off (see live.versions).
-LIVE_MEMO_MS = env.int("LIVE_MEMO_MS", default=1000)
+# memory before asking the shared cache again; 0 turns it off (see live.versions). Off by
+# default behind an edge that is refreshed on each change (EDGE_REFRESH_URL): the edge asks
+# for each URL once per max-age, so memory saves little there, and an answer remembered from
+# before a change could take the place of the edge's refreshed copy for a whole max-age.
+LIVE_MEMO_MS = env.int("LIVE_MEMO_MS", default=0 if EDGE_REFRESH_URL else 1000)
 
 # The public API (api/): requests per client (a token, a signed-in member, else an address)
 # per window, as "N/s", "N/m" or "N/h"; past it, 429 with Retry-After. Counted in CACHE_URL.

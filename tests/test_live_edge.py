@@ -10,6 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 
 from live import edge
@@ -17,7 +18,7 @@ from live import versions as live
 from streams.models import Stream
 from tests import factories
 from tests.fixtures_pages import minutes_ago, updates_url
-from tests.test_settings import manage
+from tests.test_settings import REAL_KEY, manage
 
 STREAM_URL = "/streams/syria/"
 
@@ -69,7 +70,7 @@ def refreshes(monkeypatch):
 
 
 def _noted(stream) -> list[str]:
-    return cache.get(f"live:next:{stream.slug}") or []
+    return [url for url, _ in cache.get(f"live:next:{stream.slug}") or []]
 
 
 def test_the_url_readers_poll_next_is_noted_as_the_answer_is_made(client, stream_a, refresh_port):
@@ -83,18 +84,30 @@ def test_the_url_readers_poll_next_is_noted_as_the_answer_is_made(client, stream
     assert _noted(stream_a) == [poll]
 
 
-def test_the_last_two_versions_urls_are_noted_newest_first(client, stream_a, refresh_port):
+def test_each_versions_url_is_noted_newest_first_while_pages_may_still_poll_it(
+    client, stream_a, refresh_port, monkeypatch
+):
+    clock = {"now": 1_000_000.0}
+    monkeypatch.setattr(edge.time, "time", lambda: clock["now"])
     factories.EntryFactory(stream=stream_a, published_at=minutes_ago(5))
-    first = updates_url(client.get(STREAM_URL))
-    client.get(first)
-    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(2))
-    second = client.get(first).json()["next"]
-    client.get(second)
-    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(1))
-    third = client.get(second).json()["next"]
+    urls = [updates_url(client.get(STREAM_URL))]
+    client.get(urls[0])
+    for minutes in (3, 2, 1):
+        factories.EntryFactory(stream=stream_a, published_at=minutes_ago(minutes))
+        clock["now"] += 1
+        urls.append(client.get(urls[-1]).json()["next"])
 
-    assert len({first, second, third}) == 3
-    assert _noted(stream_a) == [third, second]
+    # Changes a second apart: pages sent to any of them in the last interval poll it still.
+    assert len(set(urls)) == 4
+    assert _noted(stream_a) == urls[::-1]
+
+    # The next change comes after a quiet spell: only the newest URL (every page went on to it)
+    # and the one it replaced just now are held.
+    clock["now"] += settings.LIVE_POLL_INTERVAL_MS / 1000 + edge.HELD_MARGIN_S + 1
+    factories.EntryFactory(stream=stream_a, published_at=minutes_ago(0))
+    urls.append(client.get(urls[-1]).json()["next"])
+
+    assert _noted(stream_a) == [urls[-1], urls[-2]]
 
 
 def test_a_change_that_commits_has_the_edge_ask_again_for_each_noted_url_in_each_encoding(
@@ -191,3 +204,24 @@ def test_a_refresh_url_that_is_not_an_origin_stops_the_start(value):
 
     assert result.returncode != 0
     assert "EDGE_REFRESH_URL must be the edge's refresh port" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "memo"),
+    [({}, "1000"), ({"EDGE_REFRESH_URL": "http://proxy:8082"}, "0"),
+     ({"EDGE_REFRESH_URL": "http://proxy:8082", "LIVE_MEMO_MS": "500"}, "500")],
+)  # fmt: skip
+def test_behind_a_refreshed_edge_web_processes_remember_no_answers_unless_told(variables, memo):
+    # A remembered answer from before a change could take the refreshed copy's place.
+    result = manage(
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.conf import settings; print(settings.LIVE_MEMO_MS)",
+        SECRET_KEY=REAL_KEY,
+        ALLOWED_HOSTS="news.example.org",
+        **variables,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == memo
