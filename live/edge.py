@@ -79,9 +79,8 @@ def note_next(slug: str, url: str) -> None:
         return
     now = time.time()
     noted = [(url, now), *((old, at) for old, at in noted if old != url)]
-    held = set(_held(noted, now))
-    noted = [(old, at) for old, at in noted if old in held][:NEXT_URLS_KEPT]
-    cache.set(key, noted, NEXT_URLS_TIMEOUT)
+    # What pages may still poll is the newest few: the rest is forgotten.
+    cache.set(key, noted[: min(len(_held(noted, now)), NEXT_URLS_KEPT)], NEXT_URLS_TIMEOUT)
 
 
 def refresh(versions: dict[str, int]) -> threading.Thread | None:

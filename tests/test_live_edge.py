@@ -6,9 +6,6 @@ as nginx's refresh server would be; tests/stack/test_edge.py runs the real nginx
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -18,33 +15,26 @@ from live import versions as live
 from streams.models import Stream
 from tests import factories
 from tests.fixtures_pages import minutes_ago, updates_url
+from tests.loopback import QuietHandler, serving
 from tests.test_settings import REAL_KEY, manage
 
 STREAM_URL = "/streams/syria/"
 
 
-class _RefreshPort(BaseHTTPRequestHandler):
+class _RefreshPort(QuietHandler):
     def do_GET(self):
-        self.server.asked.append((self.path, dict(self.headers)))
+        self.server.heard.append((self.path, dict(self.headers)))
         self.send_response(200)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def log_message(self, *args):
-        pass
-
 
 @pytest.fixture
 def refresh_port(settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefreshPort)
-    server.asked = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.EDGE_REFRESH_URL = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.SITE_URL = "https://news.example.org"
-    yield server.asked
-    server.shutdown()
-    server.server_close()
+    with serving(_RefreshPort) as (url, asked):
+        settings.EDGE_REFRESH_URL = url
+        settings.SITE_URL = "https://news.example.org"
+        yield asked
 
 
 @pytest.fixture

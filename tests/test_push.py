@@ -8,8 +8,6 @@ publisher location would receive it; tests/stack/ tries the real Nchan in Chromi
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import transaction
@@ -20,34 +18,27 @@ from live import versions as live
 from streams.models import Block, Byline, Stream
 from tests import factories
 from tests.fixtures_pages import minutes_ago, updates_url
+from tests.loopback import QuietHandler, serving
 from tests.test_settings import manage
 
 # Where the readers' pages reach the push engine: the site's host, another port.
 PUSH_ORIGIN = "https://testserver:8443"
 
 
-class _Engine(BaseHTTPRequestHandler):
+class _Engine(QuietHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         self.server.heard.append((self.path, self.headers["X-EventSource-Event"], json.loads(body)))
         self.send_response(202)
         self.end_headers()
 
-    def log_message(self, *args):
-        pass
-
 
 @pytest.fixture
 def engine(settings):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Engine)
-    server.heard = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.PUSH_URL = f"http://127.0.0.1:{server.server_address[1]}"
-    settings.PUSH_EVENTS_ORIGIN = PUSH_ORIGIN
-    yield server.heard
-    server.shutdown()
-    server.server_close()
+    with serving(_Engine) as (url, heard):
+        settings.PUSH_URL = url
+        settings.PUSH_EVENTS_ORIGIN = PUSH_ORIGIN
+        yield heard
 
 
 def test_a_published_entry_is_announced_once_with_the_streams_new_version(engine, stream_a):
